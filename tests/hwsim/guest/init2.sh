@@ -1,0 +1,36 @@
+# Stage 2 (PID 1 in the guest, host's /bin/sh): finish the mounts, run the job
+# the host runner wrote to the results share, record its exit code, power off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=${TERM:-vt100}
+for x in $(cat /proc/cmdline); do
+    case "$x" in
+        wispd.results=*) RESULTS="${x#*=}" ;;
+        wispd.modules=*) MODULES="${x#*=}" ;;
+    esac
+done
+poweroff_now() {
+    sync
+    echo o > /proc/sysrq-trigger
+    sleep 30
+}
+# The guest's /tmp and /run are its own; guest scripts live elsewhere.
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /dev/pts /dev/shm /lib/modules /var/run /var/log /var/tmp
+mount -t devpts -o gid=5,mode=620 devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount --bind "$MODULES" /lib/modules || echo "WISPD-TESTBED: cannot bind $MODULES"
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+ip link set lo up 2>/dev/null
+hostname wispd-hwsim 2>/dev/null
+echo "WISPD-TESTBED: guest up ($(uname -r))"
+if [ ! -f "$RESULTS/job.sh" ]; then
+    echo "WISPD-TESTBED: FATAL: no job.sh in $RESULTS"
+    poweroff_now
+fi
+sh "$RESULTS/job.sh"
+rc=$?
+dmesg > "$RESULTS/dmesg.log" 2>&1
+echo "$rc" > "$RESULTS/rc"
+echo "WISPD-TESTBED: exit rc=$rc"
+poweroff_now

@@ -1,0 +1,545 @@
+#!/usr/bin/env python3
+"""The hwsim testbed: real cfg80211/mac80211 + mac80211_hwsim radios inside a qemu VM.
+
+This machine's own kernel has no wireless stack, so the hwsim suite runs inside
+a small VM with Debian's stock kernel (see docs in tests/hwsim/README.md):
+
+    testbed.py setup                 install packages, cache kernel + initramfs
+    testbed.py run [-- PYTEST ARGS]  boot once, run pytest on tests/hwsim inside
+    testbed.py shell                 boot with radios + a WPA2 AP, interactive shell
+    testbed.py script PATH [ARGS]    boot, run a guest script, return its exit code
+
+The guest sees the host's root file system read-only (9p) under a tmpfs
+overlay, so host paths (repo, venv) are unchanged inside. A second, writable 9p
+share, a fresh directory under tests/hwsim/out/, brings results back: the exit
+code, JUnit XML, logs and the console log. Every step has a deadline; a hung or
+panicked guest is killed and the tail of its console log printed.
+
+Importable too: `run_script(path, args)` / `run_pytest(args)` return exit codes.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import os
+import re
+import select
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+GUEST_DIR = os.path.join(HERE, "guest")
+OUT_ROOT = os.path.join(HERE, "out")
+
+# Debian package -> a file it provides (checked with dpkg-query on the package).
+PACKAGES = [
+    "qemu-system-x86", "busybox-static", "kmod", "cpio", "hostapd", "wpasupplicant",
+    "iw", "wireless-tools", "dosfstools", "mtools", "rfkill",
+]
+
+# The initramfs loads these with insmod in this order (each needs the ones before).
+BOOT_MODULES = [
+    "virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+    "virtio_pci", "netfs", "fscache", "9pnet", "9pnet_virtio", "9p", "overlay",
+]
+
+DEFAULT_TIMEOUT = 15 * 60      # whole run, seconds
+BOOT_TIMEOUT = 180             # kernel start -> guest stage 2 marker
+MARK_UP = "WISPD-TESTBED: guest up"
+MARK_EXIT = "WISPD-TESTBED: exit rc="
+
+
+class TestbedError(Exception):
+    """The testbed itself could not do its job (not a test failure)."""
+
+
+def log(msg: str) -> None:
+    sys.stderr.write("testbed: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def cache_dir() -> str:
+    return os.environ.get("WISPD_TESTBED_CACHE") or "/var/cache/wispd-testbed"
+
+
+def venv_python() -> str:
+    return os.path.join(REPO, ".venv", "bin", "python")
+
+
+# --------------------------------------------------------------------------- setup
+
+def _dpkg_installed(pkg: str) -> bool:
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return r.returncode == 0 and r.stdout.strip().endswith("installed") \
+        and "not-installed" not in r.stdout
+
+
+def ensure_packages(timeout: float = 900) -> None:
+    missing = [p for p in PACKAGES if not _dpkg_installed(p)]
+    if not missing:
+        return
+    log("installing missing packages: %s" % " ".join(missing))
+    if os.geteuid() != 0:
+        raise TestbedError("packages missing (%s) and not root: install them with "
+                           "apt-get install %s" % (" ".join(missing), " ".join(missing)))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update"], check=True, env=env, timeout=timeout)
+    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends"] + missing,
+                   check=True, env=env, timeout=timeout)
+
+
+def kernel_version(timeout: float = 120) -> str:
+    """Name of Debian's current amd64 kernel, e.g. 6.1.0-56-amd64."""
+    out = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], check=True,
+                         stdout=subprocess.PIPE, text=True, timeout=timeout).stdout
+    m = re.search(r"Depends:\s*linux-image-(\S+-amd64)\b", out)
+    if not m:
+        raise TestbedError("cannot find the kernel version in `apt-cache depends "
+                           "linux-image-amd64`:\n%s" % out)
+    return m.group(1)
+
+
+def kernel_paths(ver: str) -> dict:
+    root = os.path.join(cache_dir(), "linux-" + ver)
+    return {
+        "root": root,
+        "vmlinuz": os.path.join(root, "boot", "vmlinuz-" + ver),
+        "modules": os.path.join(root, "lib", "modules"),
+        "initramfs": os.path.join(cache_dir(), "initramfs-%s.cpio.gz" % ver),
+    }
+
+
+def fetch_kernel(ver: str, timeout: float = 900) -> dict:
+    paths = kernel_paths(ver)
+    stamp = os.path.join(paths["root"], ".complete")
+    if os.path.exists(stamp):
+        return paths
+    pkg = "linux-image-" + ver
+    dl = os.path.join(cache_dir(), "download")
+    os.makedirs(dl, exist_ok=True)
+    debs = [f for f in os.listdir(dl) if f.startswith(pkg + "_") and f.endswith(".deb")]
+    if not debs:
+        log("downloading %s (apt-get download)" % pkg)
+        r = subprocess.run(["apt-get", "download", pkg], cwd=dl, timeout=timeout)
+        if r.returncode != 0:
+            log("apt-get download failed; running apt-get update and retrying")
+            subprocess.run(["apt-get", "update"], check=True, timeout=timeout)
+            subprocess.run(["apt-get", "download", pkg], cwd=dl, check=True, timeout=timeout)
+        debs = [f for f in os.listdir(dl) if f.startswith(pkg + "_") and f.endswith(".deb")]
+    if not debs:
+        raise TestbedError("apt-get download %s produced no .deb in %s" % (pkg, dl))
+    shutil.rmtree(paths["root"], ignore_errors=True)
+    log("unpacking %s" % debs[0])
+    subprocess.run(["dpkg", "-x", os.path.join(dl, sorted(debs)[-1]), paths["root"]],
+                   check=True, timeout=timeout)
+    subprocess.run(["depmod", "-b", paths["root"], ver], check=True, timeout=timeout)
+    if not os.path.exists(paths["vmlinuz"]):
+        raise TestbedError("kernel image missing after unpacking: %s" % paths["vmlinuz"])
+    with open(stamp, "w") as f:
+        f.write(ver + "\n")
+    return paths
+
+
+class _Cpio:
+    """Writes a 'newc' cpio archive; lets us add /dev/console without root mknod."""
+
+    def __init__(self) -> None:
+        self.buf = io.BytesIO()
+        self.ino = 1
+
+    def _entry(self, name: str, mode: int, data: bytes = b"", rdev=(0, 0)) -> None:
+        nameb = name.encode() + b"\0"
+        fields = [self.ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+                  len(nameb), 0]
+        self.ino += 1
+        self.buf.write(b"070701" + b"".join(b"%08x" % v for v in fields) + nameb)
+        self.buf.write(b"\0" * (-self.buf.tell() % 4))
+        self.buf.write(data)
+        self.buf.write(b"\0" * (-self.buf.tell() % 4))
+
+    def dir(self, name: str) -> None:
+        self._entry(name, 0o040755)
+
+    def file(self, name: str, data: bytes, mode: int = 0o644) -> None:
+        self._entry(name, 0o100000 | mode, data)
+
+    def chardev(self, name: str, major: int, minor: int) -> None:
+        self._entry(name, 0o020600, rdev=(major, minor))
+
+    def finish(self) -> bytes:
+        self._entry("TRAILER!!!", 0)
+        return self.buf.getvalue()
+
+
+def _find_modules(moddir: str) -> dict:
+    found = {}
+    for dirpath, _dirs, files in os.walk(moddir):
+        for f in files:
+            if f.endswith(".ko"):
+                found[f[:-3].replace("-", "_")] = os.path.join(dirpath, f)
+    return found
+
+
+def build_initramfs(ver: str, paths: dict) -> str:
+    """Busybox + the 9p/overlay modules + our stage-1 init; cached by content hash."""
+    with open(os.path.join(GUEST_DIR, "init1.sh"), "rb") as f:
+        init = f.read()
+    busybox = "/bin/busybox"
+    if not os.path.exists(busybox):
+        raise TestbedError("%s missing (package busybox-static)" % busybox)
+    moddir = os.path.join(paths["modules"], ver)
+    mods = _find_modules(moddir)
+    builtin = set()
+    bpath = os.path.join(moddir, "modules.builtin")
+    if os.path.exists(bpath):
+        with open(bpath) as f:
+            builtin = {os.path.basename(l.strip())[:-3].replace("-", "_") for l in f}
+    order = []
+    for m in BOOT_MODULES:
+        if m in mods:
+            order.append(m)
+        elif m not in builtin:
+            raise TestbedError("kernel %s lacks module %s" % (ver, m))
+    h = hashlib.sha256(init)
+    with open(busybox, "rb") as f:
+        bb = f.read()
+    h.update(bb)
+    h.update(" ".join(order).encode())
+    stamp = paths["initramfs"] + ".hash"
+    if os.path.exists(paths["initramfs"]) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read().strip() == h.hexdigest():
+                return paths["initramfs"]
+    log("building initramfs %s" % paths["initramfs"])
+    c = _Cpio()
+    for d in ("bin", "dev", "proc", "sys", "newroot", "lower", "upper", "modules"):
+        c.dir(d)
+    c.chardev("dev/console", 5, 1)
+    c.chardev("dev/null", 1, 3)
+    c.file("bin/busybox", bb, 0o755)
+    c.file("init", init, 0o755)
+    for m in order:
+        with open(mods[m], "rb") as f:
+            c.file("modules/%s.ko" % m, f.read())
+    c.file("modules/order", ("\n".join(order) + "\n").encode())
+    tmp = paths["initramfs"] + ".tmp"
+    with gzip.open(tmp, "wb", compresslevel=6) as f:
+        f.write(c.finish())
+    os.replace(tmp, paths["initramfs"])
+    with open(stamp, "w") as f:
+        f.write(h.hexdigest() + "\n")
+    return paths["initramfs"]
+
+
+def setup(install: bool = True) -> dict:
+    """Make sure packages, kernel and initramfs exist; return the kernel paths."""
+    if install:
+        ensure_packages()
+    else:
+        missing = [p for p in PACKAGES if not _dpkg_installed(p)]
+        if missing:
+            raise TestbedError("missing packages: %s (run: testbed.py setup)" % " ".join(missing))
+    cur = os.path.join(cache_dir(), "current")
+    ver = None
+    if os.path.exists(cur):
+        with open(cur) as f:
+            ver = f.read().strip() or None
+        if ver and not os.path.exists(os.path.join(kernel_paths(ver)["root"], ".complete")):
+            ver = None
+    if ver is None:
+        if not install:
+            raise TestbedError("no cached kernel in %s (run: testbed.py setup)" % cache_dir())
+        os.makedirs(cache_dir(), exist_ok=True)
+        ver = kernel_version()
+        fetch_kernel(ver)
+        with open(cur, "w") as f:
+            f.write(ver + "\n")
+    paths = kernel_paths(ver)
+    paths["version"] = ver
+    build_initramfs(ver, paths)
+    return paths
+
+
+# --------------------------------------------------------------------------- boot
+
+def _new_outdir(mode: str) -> str:
+    os.makedirs(OUT_ROOT, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = os.path.join(OUT_ROOT, "%s-%s" % (stamp, mode))
+    out, n = base, 1
+    while os.path.exists(out):
+        n += 1
+        out = "%s-%d" % (base, n)
+    os.makedirs(out)
+    latest = os.path.join(OUT_ROOT, "latest")
+    try:
+        if os.path.islink(latest):
+            os.unlink(latest)
+        os.symlink(os.path.basename(out), latest)
+    except OSError:
+        pass
+    return out
+
+
+def _check_path(p: str) -> None:
+    if re.search(r"\s", p):
+        raise TestbedError("path with white space not supported by the testbed: %r" % p)
+
+
+def qemu_command(paths: dict, outdir: str, drives=(), memory: int = 1024,
+                 smp: int = 2) -> list:
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        raise TestbedError("qemu-system-x86_64 not found (package qemu-system-x86; "
+                           "run: testbed.py setup)")
+    for key in ("vmlinuz", "initramfs"):
+        if not os.path.exists(paths[key]):
+            raise TestbedError("%s missing: %s (run: testbed.py setup)" % (key, paths[key]))
+    for p in (REPO, outdir, paths["modules"]):
+        _check_path(p)
+    append = " ".join([
+        "console=ttyS0", "panic=-1", "oops=panic", "quiet", "loglevel=4",
+        "wispd.init=" + os.path.join(GUEST_DIR, "init2.sh"),
+        "wispd.results=" + outdir,
+        "wispd.modules=" + paths["modules"],
+    ])
+    cmd = [qemu, "-accel", "tcg", "-smp", str(smp), "-m", "%dM" % memory,
+           "-nographic", "-no-reboot", "-nic", "none",
+           "-kernel", paths["vmlinuz"], "-initrd", paths["initramfs"], "-append", append,
+           "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,"
+                      "readonly=on,multidevs=remap",
+           "-virtfs", "local,path=%s,mount_tag=results,security_model=none,"
+                      "multidevs=remap" % outdir]
+    for d in drives:
+        _check_path(os.path.abspath(d))
+        cmd += ["-drive", "file=%s,format=raw,if=virtio" % os.path.abspath(d)]
+    return cmd
+
+
+def _write_job(outdir: str, body: str, guest_timeout: float) -> None:
+    """The guest's stage 2 init runs job.sh from the results share."""
+    env = ["export %s=%s" % (k, shlex.quote(v)) for k, v in sorted(os.environ.items())
+           if k.startswith("WISPD_") and k != "WISPD_TESTBED_CACHE"]
+    with open(os.path.join(outdir, "job.sh"), "w") as f:
+        f.write("# written by tests/hwsim/testbed.py\n")
+        f.write("export WISPD_REPO=%s WISPD_RESULTS=%s WISPD_HWSIM_LOGDIR=%s\n"
+                % (REPO, outdir, os.path.join(outdir, "logs")))
+        f.write("export WISPD_GUEST_TIMEOUT=%d\n" % int(guest_timeout))
+        f.write("\n".join(env) + "\n")
+        f.write("cd %s\n" % shlex.quote(REPO))
+        f.write(body + "\n")
+
+
+def _tail(path: str, n: int = 80) -> str:
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return "(no console log)"
+    return "\n".join(lines[-n:])
+
+
+def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
+         interactive: bool = False, echo: bool = True, memory: int = 1024,
+         install: bool = True) -> int:
+    """Boot the VM, run `job` (shell text) in the guest, return its exit code.
+
+    Raises TestbedError when the guest never reports an exit code: boot failure,
+    panic, hang past `timeout` (the VM is killed; the console log tail is printed).
+    """
+    try:
+        paths = setup(install=install)
+    except subprocess.CalledProcessError as e:
+        raise TestbedError("setup failed: %s" % e)
+    outdir = _new_outdir(mode)
+    os.makedirs(os.path.join(outdir, "logs"), exist_ok=True)
+    # The guest gives up a bit before the host kills it, so it can still
+    # write its dmesg and exit code.
+    _write_job(outdir, job, max(30, timeout - 30))
+    cmd = qemu_command(paths, outdir, drives, memory=memory)
+    console = os.path.join(outdir, "console.log")
+    log("booting kernel %s; results in %s" % (paths["version"], outdir))
+    with open(os.path.join(outdir, "qemu-cmd.txt"), "w") as f:
+        f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+    start = time.monotonic()
+    if interactive:
+        status = _boot_interactive(cmd, console, timeout)
+    else:
+        status = _boot_captured(cmd, console, timeout, echo)
+    elapsed = time.monotonic() - start
+    rc_file = os.path.join(outdir, "rc")
+    rc = None
+    if os.path.exists(rc_file):
+        with open(rc_file) as f:
+            txt = f.read().strip()
+        if txt.lstrip("-").isdigit():
+            rc = int(txt)
+    if rc is None:
+        sys.stdout.flush()
+        sys.stderr.write("\n==== testbed: guest console (last lines of %s) ====\n%s\n"
+                         "==== end of console ====\n" % (console, _tail(console)))
+        raise TestbedError("guest did not finish (%s) after %.0f s; console log kept at %s"
+                           % (status, elapsed, console))
+    log("guest exit code %d after %.1f s wall time (results: %s)" % (rc, elapsed, outdir))
+    return rc
+
+
+def _boot_captured(cmd: list, console: str, timeout: float, echo: bool) -> str:
+    """Run qemu with its serial console piped to us; kill it at the deadline."""
+    deadline = time.monotonic() + timeout
+    boot_deadline = time.monotonic() + BOOT_TIMEOUT
+    up = False
+    status = "qemu exited"
+    with open(console, "wb") as logf:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        fd = proc.stdout.fileno()
+        partial = b""
+        try:
+            while True:
+                now = time.monotonic()
+                if now > deadline:
+                    status = "timeout after %.0f s" % timeout
+                    break
+                if not up and now > boot_deadline:
+                    status = "guest did not come up within %d s" % BOOT_TIMEOUT
+                    break
+                r, _, _ = select.select([fd], [], [], 1.0)
+                if not r:
+                    continue
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                logf.write(data)
+                logf.flush()
+                if echo:
+                    sys.stdout.buffer.write(data)
+                    sys.stdout.flush()
+                if not up:
+                    partial = (partial + data)[-4096:]
+                    if MARK_UP.encode() in partial:
+                        up = True
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+    return status
+
+
+def _boot_interactive(cmd: list, console: str, timeout: float) -> str:
+    """qemu owns the terminal (Ctrl-A X quits); console also logged via -serial chardev."""
+    log("interactive shell: type `poweroff -f` (or Ctrl-A X) to leave")
+    icmd = [c for c in cmd if c != "-nographic"]
+    icmd += ["-display", "none", "-chardev",
+             "stdio,id=con0,mux=on,signal=off,logfile=%s" % console,
+             "-serial", "chardev:con0", "-mon", "chardev=con0,mode=readline"]
+    proc = subprocess.Popen(icmd)
+    try:
+        proc.wait(timeout=timeout)
+        return "qemu exited"
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return "timeout after %.0f s" % timeout
+    finally:
+        subprocess.run(["stty", "sane"], stderr=subprocess.DEVNULL)
+
+
+# --------------------------------------------------------------------------- modes
+
+def _guest_timeout_prefix() -> str:
+    # coreutils timeout, so a hung job still lets the guest report and power off
+    return 'timeout -k 10 "$WISPD_GUEST_TIMEOUT"'
+
+
+def run_pytest(pytest_args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
+               echo: bool = True) -> int:
+    py = venv_python()
+    if not os.path.exists(py):
+        raise TestbedError("%s missing: create the venv first (make venv)" % py)
+    args = ["tests/hwsim", "-p", "no:cacheprovider", "-o", "timeout=180",
+            "--junitxml=$WISPD_RESULTS/junit.xml", "-o", "junit_family=xunit2"]
+    argtxt = " ".join(a if a.startswith("--junitxml") else shlex.quote(a) for a in args)
+    argtxt += "".join(" " + shlex.quote(a) for a in pytest_args)
+    job = "%s %s -m pytest %s" % (_guest_timeout_prefix(), shlex.quote(py), argtxt)
+    return boot(job, "pytest", timeout=timeout, drives=drives, echo=echo)
+
+
+def run_script(path: str, args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
+               echo: bool = True) -> int:
+    """Boot and run a guest script (shell, python or any executable) from the host
+    file system. Its stdout streams to our stdout; returns its exit code."""
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        raise TestbedError("script not found: %s" % path)
+    _check_path(path)
+    if path.endswith(".py"):
+        runner = [venv_python(), path]
+    elif os.access(path, os.X_OK):
+        runner = [path]
+    else:
+        runner = ["sh", path]
+    job = "%s %s" % (_guest_timeout_prefix(),
+                     " ".join(shlex.quote(a) for a in runner + list(args)))
+    return boot(job, "script", timeout=timeout, drives=drives, echo=echo)
+
+
+def run_shell(timeout: float = 4 * 3600, drives=()) -> int:
+    job = "%s %s" % (shlex.quote(venv_python()),
+                     shlex.quote(os.path.join(GUEST_DIR, "shell_setup.py")))
+    job += "\nexec setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1"
+    if not sys.stdin.isatty():
+        raise TestbedError("shell mode needs a terminal")
+    return boot(job, "shell", timeout=timeout, drives=drives, interactive=True)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--timeout", type=float,
+                    default=float(os.environ.get("WISPD_TESTBED_TIMEOUT", DEFAULT_TIMEOUT)),
+                    help="overall deadline in seconds (default %(default)s)")
+    ap.add_argument("--drive", action="append", default=[],
+                    help="extra raw disk image for the guest (virtio, /dev/vdX)")
+    sub = ap.add_subparsers(dest="mode", required=True)
+    sub.add_parser("setup", help="install packages, cache kernel and initramfs")
+    sub.add_parser("run", help="run the hwsim pytest suite in one boot")
+    sub.add_parser("shell", help="interactive shell with radios and a WPA2 AP up")
+    sp = sub.add_parser("script", help="run a guest script")
+    sp.add_argument("path")
+    sp.add_argument("args", nargs=argparse.REMAINDER)
+    ns = ap.parse_args(argv)
+    try:
+        if ns.mode == "setup":
+            p = setup()
+            log("ready: kernel %s, initramfs %s" % (p["version"], p["initramfs"]))
+            return 0
+        if ns.mode == "run":
+            return run_pytest(extra, timeout=ns.timeout, drives=ns.drive)
+        if ns.mode == "shell":
+            return run_shell(drives=ns.drive)
+        if ns.mode == "script":
+            return run_script(ns.path, list(ns.args) + extra, timeout=ns.timeout,
+                              drives=ns.drive)
+    except TestbedError as e:
+        log("ERROR: %s" % e)
+        return 2
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -222,12 +222,6 @@ def _freqs_field(name: str):
     return check
 
 
-def check_id_str(value: str):
-    # id_str is a plain STR field: quoted, P"", or hex; it ends up in wpa_cli's
-    # WPA_ID_STR environment, so it must stay a printable string.
-    return _string_field("id_str")(value)
-
-
 # --- network fields ----------------------------------------------------------------
 
 # Supported network fields, in the order wpa_supplicant writes them.
@@ -246,7 +240,8 @@ NETWORK_FIELDS = {
     "freq_list": _freqs_field("freq_list"),
     "priority": _int_field("priority"),
     "disabled": _int_field("disabled", 0, 2),
-    "id_str": check_id_str,
+    # A plain string field (quoted, P"" or hex); wpa_cli exports it as WPA_ID_STR.
+    "id_str": _string_field("id_str"),
     "ieee80211w": _int_field("ieee80211w", 0, 2),
 }
 

@@ -1,0 +1,5 @@
+import sys
+
+from wispd.main import main
+
+sys.exit(main())

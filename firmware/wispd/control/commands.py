@@ -1,0 +1,341 @@
+"""The command table: every control operation, written once.
+
+Each Command has a text name (what wpa_cli sends), an operation name (what the
+compact protocol sends), typed arguments, a handler that returns a typed result,
+and a formatter that renders that result the way wpa_supplicant 2.10 replies.
+The text codec (control.text) and the compact codec both look commands up here,
+so an operation can never behave differently depending on how it was asked for.
+
+Handlers get a Context (the daemon and, for per-interface commands, the
+Interface) and the parsed arguments.  They return None for plain success ("OK"),
+or a value; they raise CommandError for a failure with a stable code.
+"""
+
+import logging
+
+from wispd import log as wlog
+from wispd.bss import mac_txt
+from wispd.control import reply
+from wispd.netfields import ConfigError
+
+log = logging.getLogger("wispd.control")
+
+
+class CommandError(Exception):
+    """code: stable machine name; text: the wpa_ctrl reply ("FAIL", "FAIL-BUSY")."""
+
+    def __init__(self, code, message="", text="FAIL"):
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+        self.text = text
+
+
+class Arg:
+    """One argument.  conv turns the text token into a typed value (and checks
+    a typed value from the compact protocol); rest=True takes the remainder of
+    the line, spaces included (SET_NETWORK values)."""
+    __slots__ = ("name", "conv", "optional", "rest")
+
+    def __init__(self, name, conv=str, optional=False, rest=False):
+        self.name = name
+        self.conv = conv
+        self.optional = optional
+        self.rest = rest
+
+
+class Command:
+    __slots__ = ("name", "op", "args", "handler", "text", "scope")
+
+    def __init__(self, name, op, handler, args=(), text=None, scope="iface"):
+        self.name = name
+        self.op = op
+        self.handler = handler
+        self.args = tuple(args)
+        self.text = text or reply.ok
+        self.scope = scope          # "iface", "global" or "any"
+
+
+class Context:
+    __slots__ = ("daemon", "iface", "client")
+
+    def __init__(self, daemon, iface=None, client=None):
+        self.daemon = daemon
+        self.iface = iface
+        self.client = client        # the monitor key of the asker (ATTACH, LEVEL)
+
+
+# --------------------------------------------------------------------- converters
+def net_id(value):
+    if isinstance(value, bool):
+        raise ValueError("network id must be an integer")
+    if isinstance(value, int):
+        n = value
+    else:
+        if not value.isdigit():
+            raise ValueError("network id must be a non-negative integer")
+        n = int(value)
+    if n < 0 or n > 0x7FFFFFFF:
+        raise ValueError("network id out of range")
+    return n
+
+
+def net_id_or_all(value):
+    return "all" if value == "all" else net_id(value)
+
+
+def text(value):
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def get_network_or_fail(ctx, nid):
+    net = ctx.daemon.config_of(ctx.iface).get_network(nid)
+    if net is None:
+        raise CommandError("no_such_network", "network id %d not found" % nid)
+    return net
+
+
+def _networks(ctx, nid):
+    if nid == "all":
+        return list(ctx.daemon.config_of(ctx.iface).networks)
+    return [get_network_or_fail(ctx, nid)]
+
+
+# --------------------------------------------------------------------- handlers
+def h_ping(ctx):
+    return "PONG"
+
+
+def h_attach(ctx):
+    ctx.daemon.control_attach(ctx)
+
+
+def h_detach(ctx):
+    if not ctx.daemon.control_detach(ctx):
+        raise CommandError("not_attached", "not attached")
+
+
+def h_level(ctx, level):
+    ctx.daemon.control_level(ctx, level)
+
+
+def h_status(ctx):
+    return ctx.daemon.status(ctx.iface)
+
+
+def h_scan(ctx):
+    if not ctx.iface.manual_scan():
+        raise CommandError("busy", "a scan is already pending", "FAIL-BUSY")
+
+
+def h_scan_results(ctx):
+    return list(ctx.iface.bss)
+
+
+def h_bss(ctx, which):
+    table = ctx.iface.bss
+    bss = None
+    entries = list(table)
+    if which.startswith("ID-"):
+        which = which[3:]
+    if which == "FIRST":
+        bss = entries[0] if entries else None
+    elif which == "LAST":
+        bss = entries[-1] if entries else None
+    elif which.startswith("NEXT-"):
+        try:
+            after = int(which[5:])
+        except ValueError:
+            raise CommandError("invalid_argument", "bad BSS id")
+        later = [b for b in entries if b.id > after]
+        bss = later[0] if later else None
+    elif ":" in which:
+        try:
+            bssid = bytes.fromhex(which.replace(":", ""))
+        except ValueError:
+            raise CommandError("invalid_argument", "bad BSSID")
+        bss = table.get(bssid)
+    elif which.isdigit():
+        bss = table.get_id(int(which))
+    else:
+        raise CommandError("invalid_argument", "bad BSS selector")
+    return bss
+
+
+def h_list_networks(ctx):
+    return ctx.daemon.list_networks(ctx.iface)
+
+
+def h_add_network(ctx):
+    net = ctx.daemon.config_of(ctx.iface).add_network()
+    # wpa_supplicant adds new networks disabled so a half-configured one is never used.
+    net.set("disabled", "1")
+    return net.id
+
+
+def h_set_network(ctx, nid, field, value):
+    net = get_network_or_fail(ctx, nid)
+    try:
+        net.set(field, value)
+    except ConfigError as e:
+        raise CommandError("invalid_value", str(e))
+    ctx.daemon.network_changed(ctx.iface, net)
+
+
+def h_get_network(ctx, nid, field):
+    net = get_network_or_fail(ctx, nid)
+    try:
+        value = net.get_public(field)
+    except ConfigError as e:
+        raise CommandError("invalid_argument", str(e))
+    if value is None:
+        raise CommandError("not_set", "%s is not set" % field)
+    return value
+
+
+def h_remove_network(ctx, nid):
+    for net in _networks(ctx, nid):
+        ctx.daemon.remove_network(ctx.iface, net)
+
+
+def h_enable_network(ctx, nid):
+    for net in _networks(ctx, nid):
+        ctx.daemon.enable_network(ctx.iface, net, True)
+
+
+def h_disable_network(ctx, nid):
+    for net in _networks(ctx, nid):
+        ctx.daemon.enable_network(ctx.iface, net, False)
+
+
+def h_select_network(ctx, nid):
+    net = None if nid == "all" else get_network_or_fail(ctx, nid)
+    ctx.iface.select_network(net)
+
+
+def h_save_config(ctx):
+    ctx.daemon.save_config(ctx.iface)
+
+
+def h_reconfigure(ctx):
+    ctx.daemon.reconfigure(ctx.iface)
+
+
+def h_disconnect(ctx):
+    ctx.iface.disconnect()
+
+
+def h_reconnect(ctx):
+    if not ctx.iface.reconnect():
+        raise CommandError("interface_disabled", "the interface is disabled")
+
+
+def h_reassociate(ctx):
+    if not ctx.iface.reconnect(force=True):
+        raise CommandError("interface_disabled", "the interface is disabled")
+
+
+def h_signal_poll(ctx):
+    info = ctx.iface.signal_poll()
+    if not info:
+        raise CommandError("not_connected", "not associated")
+    return info
+
+
+def h_interfaces(ctx):
+    return [iface.ifname for iface in ctx.daemon.interfaces]
+
+
+def h_log_level(ctx, level=None, timestamp=None):
+    settings = wlog.settings
+    if level is None:
+        return {"level": wlog.NAMES[settings.level], "timestamp": int(settings.timestamps)}
+    try:
+        settings.set_level(wlog.level_from_name(level))
+    except ValueError as e:
+        raise CommandError("invalid_argument", str(e))
+    if timestamp is not None:
+        settings.timestamps = timestamp not in ("0", 0, False)
+        settings.apply()
+
+
+def h_get(ctx, key):
+    try:
+        value = ctx.daemon.config_of(ctx.iface).get_global(key)
+    except ConfigError as e:
+        raise CommandError("invalid_argument", str(e))
+    if value is None:
+        raise CommandError("not_set", "%s is not set" % key)
+    return value
+
+
+def h_set(ctx, key, value):
+    ctx.daemon.set_global(ctx.iface, key, value)
+
+
+def h_terminate(ctx):
+    ctx.daemon.terminate()
+
+
+def h_bss_flush(ctx, age="0"):
+    try:
+        max_age = int(age)
+    except ValueError:
+        raise CommandError("invalid_argument", "age must be an integer")
+    iface = ctx.iface
+    iface.bss.flush(max_age, iface.eloop.now(), keep=iface.current_bssid())
+
+
+TABLE = [
+    Command("PING", "ping", h_ping, text=reply.plain, scope="any"),
+    Command("ATTACH", "attach", h_attach, scope="any"),
+    Command("DETACH", "detach", h_detach, scope="any"),
+    Command("LEVEL", "level", h_level, (Arg("level", int),), scope="any"),
+    Command("STATUS", "status", h_status, text=reply.key_values),
+    Command("SCAN", "scan", h_scan),
+    Command("SCAN_RESULTS", "scan_results", h_scan_results, text=reply.scan_results),
+    Command("BSS", "bss", h_bss, (Arg("which", text),), text=reply.bss),
+    Command("BSS_FLUSH", "bss_flush", h_bss_flush, (Arg("age", text, optional=True),)),
+    Command("LIST_NETWORKS", "networks", h_list_networks, text=reply.list_networks),
+    Command("ADD_NETWORK", "network.add", h_add_network, text=reply.plain),
+    Command("SET_NETWORK", "network.set", h_set_network,
+            (Arg("id", net_id), Arg("field", text), Arg("value", text, rest=True))),
+    Command("GET_NETWORK", "network.get", h_get_network,
+            (Arg("id", net_id), Arg("field", text)), text=reply.bare),
+    Command("REMOVE_NETWORK", "network.remove", h_remove_network, (Arg("id", net_id_or_all),)),
+    Command("ENABLE_NETWORK", "network.enable", h_enable_network, (Arg("id", net_id_or_all),)),
+    Command("DISABLE_NETWORK", "network.disable", h_disable_network,
+            (Arg("id", net_id_or_all),)),
+    Command("SELECT_NETWORK", "network.select", h_select_network, (Arg("id", net_id_or_all),)),
+    Command("SAVE_CONFIG", "save", h_save_config, scope="any"),
+    Command("RECONFIGURE", "reconfigure", h_reconfigure, scope="any"),
+    Command("DISCONNECT", "disconnect", h_disconnect),
+    Command("RECONNECT", "reconnect", h_reconnect),
+    Command("REASSOCIATE", "reassociate", h_reassociate),
+    Command("SIGNAL_POLL", "signal_poll", h_signal_poll, text=reply.signal_poll),
+    Command("INTERFACES", "interfaces", h_interfaces, text=reply.lines, scope="any"),
+    Command("LOG_LEVEL", "log_level", h_log_level,
+            (Arg("level", text, optional=True), Arg("timestamp", text, optional=True)),
+            text=reply.log_level, scope="any"),
+    Command("GET", "config.get", h_get, (Arg("key", text),), text=reply.bare, scope="any"),
+    Command("SET", "config.set", h_set, (Arg("key", text), Arg("value", text, rest=True)),
+            scope="any"),
+    Command("TERMINATE", "terminate", h_terminate, scope="any"),
+]
+
+BY_NAME = {c.name: c for c in TABLE}
+BY_OP = {c.op: c for c in TABLE}
+
+
+def run(command, ctx, args):
+    """Call a command with already-converted args; the one place both codecs
+    enter, so that failures are logged the same way."""
+    if command.scope == "iface" and ctx.iface is None:
+        raise CommandError("no_interface", "command needs an interface")
+    return command.handler(ctx, *args)
+
+
+def describe_bssid(addr):
+    return mac_txt(addr) if addr else "any"

@@ -1,0 +1,93 @@
+"""Text renderings of command results, as wpa_supplicant 2.10 writes them.
+
+Scripts in the field parse these replies, so layout, order and escaping follow
+hostap's ctrl_iface.c exactly; the compact protocol sends the typed results
+instead and never comes here.
+"""
+
+from wispd.bss import mac_txt
+from wispd.ssidtext import ssid_txt
+
+
+def ok(result):
+    return "OK\n"
+
+
+def plain(result):
+    return "%s\n" % result
+
+
+def bare(result):
+    # GET and GET_NETWORK reply with the value alone, no newline.
+    return str(result)
+
+
+def lines(result):
+    return "".join("%s\n" % item for item in result)
+
+
+def key_values(result):
+    return "".join("%s=%s\n" % kv for kv in result)
+
+
+def scan_results(bsses):
+    out = ["bssid / frequency / signal level / flags / ssid\n"]
+    for bss in bsses:
+        out.append("%s\t%d\t%d\t%s\t%s\n" % (bss.bssid_txt, bss.freq, bss.signal,
+                                            bss.flags(), ssid_txt(bss.ssid)))
+    return "".join(out)
+
+
+def bss(entry):
+    if entry is None:
+        return ""
+    snr = entry.signal - entry.noise if entry.noise else 0
+    fields = [
+        ("id", entry.id),
+        ("bssid", entry.bssid_txt),
+        ("freq", entry.freq),
+        ("beacon_int", entry.beacon_int),
+        ("capabilities", "0x%04x" % entry.caps),
+        ("qual", entry.qual),
+        ("noise", entry.noise),
+        ("level", entry.signal),
+        ("tsf", "%016d" % entry.tsf),
+        ("age", int(entry.age())),
+        ("ie", entry.ies.hex()),
+        ("flags", entry.flags()),
+        ("ssid", ssid_txt(entry.ssid)),
+        ("snr", snr),
+        ("est_throughput", 0),
+        ("update_idx", entry.update_idx),
+        ("beacon_ie", entry.beacon_ies.hex()),
+    ]
+    return key_values(fields)
+
+
+def list_networks(networks):
+    out = ["network id / ssid / bssid / flags\n"]
+    for item in networks:
+        out.append("%d\t%s\t%s\t%s\n" % (item["id"], ssid_txt(item["ssid"] or b""),
+                                        mac_txt(item["bssid"]) if item["bssid"] else "any",
+                                        "".join("[%s]" % f for f in item["flags"])))
+    return "".join(out)
+
+
+def signal_poll(info):
+    out = ["RSSI=%d\n" % info.get("rssi", 0),
+           "LINKSPEED=%d\n" % info.get("linkspeed", 0),
+           "NOISE=%d\n" % info.get("noise", 9999),
+           "FREQUENCY=%d\n" % info.get("frequency", 0)]
+    if "width" in info:
+        out.append("WIDTH=%s\n" % info["width"])
+    if "center_frq1" in info:
+        out.append("CENTER_FRQ1=%d\n" % info["center_frq1"])
+    if "center_frq2" in info:
+        out.append("CENTER_FRQ2=%d\n" % info["center_frq2"])
+    return "".join(out)
+
+
+def log_level(result):
+    if result is None:
+        return "OK\n"
+    return "Current level: %s\nTimestamp: %d\n" % (result["level"], result["timestamp"])

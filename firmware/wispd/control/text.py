@@ -1,0 +1,248 @@
+"""The wpa_ctrl text protocol: UNIX datagram sockets that wpa_cli can drive.
+
+One socket per interface at <ctrl_dir>/<ifname>, plus an optional global one
+(-g).  A request is one datagram of text; the reply goes back to the sender's
+address.  ATTACHed clients become monitors and receive events as
+"<level>TEXT".  Parsing of a request line happens here; what the command does is
+in control.commands, which the compact protocol shares.
+"""
+
+import errno
+import grp
+import logging
+import os
+import socket
+import stat
+
+from wispd.control import commands
+from wispd.netfields import SECRET_FIELDS
+
+log = logging.getLogger("wispd.control")
+
+MAX_REQUEST = 8192
+MAX_REPLY = 4096
+MONITOR_MAX_ERRORS = 10
+DEFAULT_MONITOR_LEVEL = 3   # MSG_INFO
+
+
+class ParseError(Exception):
+    pass
+
+
+def split_args(command, rest):
+    """Turn the text after the command name into converted args."""
+    values = []
+    for arg in command.args:
+        rest = rest.lstrip(" ")
+        if not rest:
+            if arg.optional:
+                break
+            raise ParseError("missing argument '%s'" % arg.name)
+        if arg.rest:
+            token, rest = rest, ""
+        else:
+            token, _, rest = rest.partition(" ")
+        try:
+            values.append(arg.conv(token))
+        except (ValueError, TypeError) as e:
+            raise ParseError("%s: %s" % (arg.name, e))
+    if rest.strip():
+        raise ParseError("too many arguments")
+    return values
+
+
+def resolve_group(group):
+    if group is None or group == "":
+        return None
+    if str(group).isdigit():
+        return int(group)
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise OSError("unknown group %r" % group)
+
+
+def socket_in_use(path):
+    """Probe a socket file left behind: is a live daemon answering there?"""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        probe.connect(path)
+        probe.send(b"PING")
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def bind_control_socket(path, group, mode=0o770):
+    """Bind a datagram socket at path, taking over a stale file only when
+    nobody answers on it."""
+    if os.path.exists(path):
+        st = os.lstat(path)
+        if not stat.S_ISSOCK(st.st_mode):
+            raise OSError("%s exists and is not a socket" % path)
+        if socket_in_use(path):
+            raise OSError(errno.EADDRINUSE, "%s is in use by another process "
+                          "(another supplicant on this interface?)" % path)
+        log.info("removing stale control socket %s", path)
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    try:
+        sock.bind(path)
+        gid = resolve_group(group)
+        if gid is not None:
+            os.chown(path, -1, gid)
+        os.chmod(path, mode)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def make_ctrl_dir(path, group):
+    if not os.path.isdir(path):
+        os.makedirs(path, mode=0o770, exist_ok=True)
+        gid = resolve_group(group)
+        if gid is not None:
+            os.chown(path, -1, gid)
+            os.chmod(path, 0o770)
+
+
+class Monitor:
+    __slots__ = ("addr", "level", "errors")
+
+    def __init__(self, addr):
+        self.addr = addr
+        self.level = DEFAULT_MONITOR_LEVEL
+        self.errors = 0
+
+
+class TextControl:
+    """A wpa_ctrl socket.  iface is None for the global socket."""
+
+    def __init__(self, daemon, path, group, iface=None):
+        self.daemon = daemon
+        self.path = path
+        self.iface = iface
+        self.monitors = {}
+        self.sock = bind_control_socket(path, group)
+        daemon.eloop.register_read(self.sock, self._readable)
+
+    def close(self):
+        self.daemon.eloop.unregister_read(self.sock)
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------ requests
+    def _readable(self, sock):
+        for _ in range(32):       # a bounded batch, so one chatty client can't starve others
+            try:
+                data, addr = sock.recvfrom(MAX_REQUEST + 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                log.warning("control: receive failed: %s", e)
+                return
+            reply = self.handle(data, addr)
+            if reply is not None and addr:
+                self._send(addr, reply.encode("utf-8", "replace")[:MAX_REPLY])
+
+    def handle(self, data, addr):
+        """One request datagram → the reply text."""
+        if len(data) > MAX_REQUEST:
+            log.warning("control: request of %d bytes refused (max %d)", len(data), MAX_REQUEST)
+            return "FAIL\n"
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("control: request is not UTF-8")
+            return "FAIL\n"
+        line = line.rstrip("\n")
+        if not line.strip():
+            return "UNKNOWN COMMAND\n"
+        iface = self.iface
+        if line.startswith("IFNAME="):
+            name, _, line = line[7:].partition(" ")
+            iface = self.daemon.get_interface(name)
+            if iface is None:
+                return "FAIL-NO-IFNAME-MATCH\n"
+        name, _, rest = line.partition(" ")
+        command = commands.BY_NAME.get(name.upper())
+        if command is None or (command.scope == "iface" and iface is None):
+            log.debug("control: unknown command %r", name[:64])
+            return "UNKNOWN COMMAND\n"
+        ctx = commands.Context(self.daemon, iface, (self, addr))
+        if command.name not in ("PING",):
+            log.debug("control: %s", _redact(command, line))
+        try:
+            args = split_args(command, rest)
+            result = commands.run(command, ctx, args)
+        except ParseError as e:
+            log.debug("control: %s: %s", command.name, e)
+            return "FAIL\n"
+        except commands.CommandError as e:
+            log.debug("control: %s failed: %s", command.name, e.message)
+            return e.text + "\n"
+        except Exception:
+            log.exception("control: %s crashed", command.name)
+            return "FAIL\n"
+        return command.text(result)
+
+    # ------------------------------------------------------------------ monitors
+    def attach(self, addr):
+        self.monitors[addr] = Monitor(addr)
+
+    def detach(self, addr):
+        return self.monitors.pop(addr, None) is not None
+
+    def set_level(self, addr, level):
+        mon = self.monitors.get(addr)
+        if mon is None:
+            raise commands.CommandError("not_attached", "LEVEL needs ATTACH first")
+        mon.level = level
+
+    def event(self, level, text):
+        if not self.monitors:
+            return
+        data = ("<%d>%s" % (level, text)).encode("utf-8", "replace")[:MAX_REPLY]
+        for mon in list(self.monitors.values()):
+            if level < mon.level:
+                continue
+            if self._send(mon.addr, data):
+                mon.errors = 0
+                continue
+            mon.errors += 1
+            if mon.errors > MONITOR_MAX_ERRORS:
+                log.info("control: detaching monitor %r after %d errors", mon.addr, mon.errors)
+                self.monitors.pop(mon.addr, None)
+
+    def _send(self, addr, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8", "replace")
+        try:
+            self.sock.sendto(data, addr)
+            return True
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError as e:
+            if e.errno in (errno.ENOENT, errno.ECONNREFUSED, errno.EPERM, errno.EACCES):
+                # The client is gone for good: no point counting to ten.
+                if self.monitors.pop(addr, None) is not None:
+                    log.info("control: monitor %r is gone (%s), detached", addr, e.strerror)
+            else:
+                log.debug("control: send to %r failed: %s", addr, e)
+            return False
+
+
+def _redact(command, line):
+    """Never log a secret: SET_NETWORK psk/sae_password values are hidden."""
+    if command.name == "SET_NETWORK":
+        parts = line.split(" ", 3)
+        if len(parts) == 4 and parts[2] in SECRET_FIELDS:
+            return " ".join(parts[:3]) + " [REMOVED]"
+    return line

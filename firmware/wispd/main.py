@@ -1,0 +1,230 @@
+"""wispd's entry point: wpa_supplicant's command line, then the eloop.
+
+main() → parse the flags → build the Daemon → add each interface (config, driver,
+control socket) → daemonize if asked → write the pidfile → run the eloop →
+clean shutdown.  The flags and their meanings are wpa_supplicant 2.10's so that
+an init script can swap one for the other.
+"""
+
+import getopt
+import logging
+import os
+import sys
+
+from wispd import __version__
+from wispd import log as wlog
+
+USAGE = """wispd v%s - a lean WiFi supplicant (wpa_supplicant compatible command line)
+usage:
+  wispd [-BddhKLqqstvW] [-P<pid file>] [-g<global ctrl>] [-G<group>] \\
+        -i<ifname> -c<config file> [-C<ctrl>] [-D<driver>] [-p<driver_param>] \\
+        [-b<br_ifname>] [-f<debug file>] [-N -i<ifname> -c<conf> [-C<ctrl>] ...]
+
+drivers:
+  nl80211 = Linux nl80211/cfg80211
+  wext = Linux wireless extensions (generic)
+options:
+  -b = optional bridge interface name (accepted, not used)
+  -B = run daemon in the background
+  -c = Configuration file
+  -C = ctrl_interface parameter (only used if -c is not)
+  -d = increase debugging verbosity (-dd even more)
+  -D = driver name (can be multiple drivers: nl80211,wext)
+  -f = log output to debug file instead of stdout
+  -g = global ctrl_interface
+  -G = global ctrl_interface group
+  -h = show this help text
+  -i = interface name
+  -K = include keys (passwords, etc.) in debug output
+  -N = start describing new interface
+  -p = driver parameters
+  -P = PID file
+  -q = decrease debugging verbosity (-qq even less)
+  -s = log output to syslog instead of stdout
+  -t = include timestamp in debug messages
+  -v = show version
+  --state-dir=DIR = where recent frequencies are remembered (fast reconnect;
+                    default /var/lib/wispd, "" turns it off)
+example:
+  wispd -Dnl80211 -iwlan0 -c/etc/wpa_supplicant.conf
+"""
+
+DEFAULT_STATE_DIR = "/var/lib/wispd"
+SHORT = "b:Bc:C:D:de:f:g:G:hi:I:KLo:O:p:P:qstuvWN"
+LONG = ["state-dir=", "help", "version"]
+
+
+class UsageError(Exception):
+    pass
+
+
+class Options:
+    def __init__(self):
+        self.daemonize = False
+        self.pidfile = None
+        self.global_ctrl = None
+        self.global_group = None
+        self.state_dir = DEFAULT_STATE_DIR
+        self.override_driver = None
+        self.override_ctrl = None
+        self.interfaces = []
+        self.show_help = False
+        self.show_version = False
+
+
+def parse_args(argv):
+    from wispd.daemon import IfaceSpec
+    try:
+        opts, rest = getopt.gnu_getopt(argv, SHORT, LONG)
+    except getopt.GetoptError as e:
+        raise UsageError(str(e))
+    if rest:
+        raise UsageError("unexpected argument %r" % rest[0])
+    o = Options()
+    settings = wlog.settings
+    current = IfaceSpec()
+    for flag, value in opts:
+        if flag == "-N":
+            o.interfaces.append(current)
+            current = IfaceSpec()
+        elif flag == "-i":
+            current.ifname = value
+        elif flag == "-c":
+            current.conf = os.path.abspath(value)
+        elif flag == "-C":
+            current.ctrl = value
+        elif flag == "-D":
+            current.drivers = value
+        elif flag == "-p":
+            current.driver_params = value
+        elif flag == "-B":
+            o.daemonize = True
+        elif flag == "-P":
+            o.pidfile = os.path.abspath(value)
+        elif flag == "-d":
+            settings.level = max(wlog.EXCESSIVE, settings.level - 1)
+        elif flag == "-q":
+            settings.level = min(wlog.ERROR, settings.level + 1)
+        elif flag == "-t":
+            settings.timestamps = True
+        elif flag == "-f":
+            settings.path = os.path.abspath(value)
+        elif flag == "-s":
+            settings.syslog = True
+        elif flag == "-K":
+            settings.show_keys = True
+        elif flag == "-g":
+            o.global_ctrl = value
+        elif flag == "-G":
+            o.global_group = value
+        elif flag == "-o":
+            o.override_driver = value
+        elif flag == "-O":
+            o.override_ctrl = value
+        elif flag == "--state-dir":
+            o.state_dir = value
+        elif flag in ("-h", "--help"):
+            o.show_help = True
+        elif flag in ("-v", "--version"):
+            o.show_version = True
+        # -b, -e, -I, -L, -u, -W: accepted for compatibility, nothing to do.
+    o.interfaces.append(current)
+    o.interfaces = [spec for spec in o.interfaces if spec.ifname]
+    for spec in o.interfaces:
+        if o.override_driver:
+            spec.drivers = o.override_driver
+        if o.override_ctrl:
+            spec.ctrl = o.override_ctrl
+        if not spec.conf and not spec.ctrl:
+            raise UsageError("interface %s needs a configuration file (-c) or a "
+                             "ctrl_interface (-C)" % spec.ifname)
+    if not o.interfaces and not o.global_ctrl and not (o.show_help or o.show_version):
+        raise UsageError("no interface given (-i) and no global control interface (-g)")
+    return o
+
+
+def daemonize():
+    """Fork into the background: setsid, stdio to /dev/null.  The parent exits
+    only after the child's control sockets exist (they were bound before)."""
+    pid = os.fork()
+    if pid > 0:
+        os._exit(0)
+    os.setsid()
+    os.chdir("/")
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
+
+
+def write_pidfile(path):
+    tmp = "%s.tmp%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % os.getpid())
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        o = parse_args(argv)
+    except UsageError as e:
+        sys.stderr.write("wispd: %s\n\n%s" % (e, USAGE % __version__))
+        return 1
+    if o.show_help:
+        sys.stdout.write(USAGE % __version__)
+        return 0
+    if o.show_version:
+        sys.stdout.write("wispd v%s\n" % __version__)
+        return 0
+    wlog.settings.apply()
+    log = logging.getLogger("wispd")
+
+    from wispd.eloop import Eloop
+    from wispd.daemon import Daemon
+    from wispd.drivers import DriverError
+    from wispd.netfields import ConfigError
+
+    eloop = Eloop()
+    daemon = Daemon(eloop, o.global_ctrl, o.global_group, o.state_dir)
+    try:
+        daemon.open_global_control()
+        for spec in o.interfaces:
+            daemon.add_interface(spec)
+    except ConfigError as e:
+        sys.stderr.write("wispd: %s\n" % e)
+        daemon.shutdown()
+        return 1
+    except (OSError, DriverError) as e:
+        sys.stderr.write("wispd: %s\n" % e)
+        daemon.shutdown()
+        return 1
+
+    def on_hup():
+        try:
+            daemon.reconfigure()
+        except Exception as e:
+            log.error("SIGHUP: %s", e)
+        wlog.settings.reopen()
+
+    daemon.install_signals(on_hup)
+    if o.daemonize:
+        daemonize()
+    if o.pidfile:
+        write_pidfile(o.pidfile)
+    try:
+        eloop.run()
+    finally:
+        daemon.shutdown()
+        eloop.close()
+        if o.pidfile:
+            try:
+                os.unlink(o.pidfile)
+            except OSError:
+                pass
+    return daemon.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

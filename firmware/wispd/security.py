@@ -1,0 +1,192 @@
+"""Security for one connection: from a configured network and a BSS to an
+association request, and from EAPOL-Key actions to installed keys.
+
+The crypto and the handshake state machines live in wispd.rsn and never see a
+socket; this module is the glue that the station calls: it decides the plan
+(AKM, ciphers, PMF) for a network/BSS pair, builds the driver's AssocParams, and
+carries out what the handshake asks for (send a frame, install a key, done).
+"""
+
+import logging
+
+from wispd import log as wlog
+from wispd.bss import mac_txt
+from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
+                           CIPHER_NONE, CIPHER_TKIP, AUTH_OPEN, AssocParams, KEY_GROUP, KEY_IGTK,
+                           KEY_PAIRWISE)
+from wispd.rsn import ie as rsnie
+
+log = logging.getLogger("wispd.security")
+
+_AKM_BY_NAME = {"WPA-PSK": AKM_PSK, "WPA-PSK-SHA256": AKM_PSK_SHA256, "SAE": AKM_SAE}
+_CIPHER_BY_NAME = {"CCMP": CIPHER_CCMP, "TKIP": CIPHER_TKIP}
+_CIPHER_TXT = {CIPHER_CCMP: "CCMP", CIPHER_TKIP: "TKIP", CIPHER_NONE: "NONE",
+               CIPHER_BIP_CMAC_128: "BIP"}
+_KEY_MGMT_TXT = {AKM_PSK: "WPA2-PSK", AKM_PSK_SHA256: "WPA2-PSK-SHA256", AKM_SAE: "SAE"}
+REASON_IE_IN_4WAY_DIFFERS = 17
+REASON_MIC_FAILURE = 14
+
+
+class SecurityError(Exception):
+    pass
+
+
+class Plan:
+    """How we will secure one association."""
+    __slots__ = ("open", "akm", "pairwise", "group", "mgmt_group", "mfp", "own_ie", "ap_ie",
+                 "pmf_level")
+
+    def __init__(self, open_=True, selection=None, ap_ie=b"", pmf_level=0):
+        self.open = open_
+        self.ap_ie = ap_ie
+        self.pmf_level = pmf_level
+        if selection is None:
+            self.akm = None
+            self.pairwise = self.group = self.mgmt_group = CIPHER_NONE
+            self.mfp = False
+            self.own_ie = b""
+        else:
+            self.akm = selection.akm
+            self.pairwise = selection.pairwise
+            self.group = selection.group
+            self.mgmt_group = selection.mgmt_group
+            self.mfp = selection.mfp
+            self.own_ie = selection.own_ie
+
+    @property
+    def psk_based(self):
+        return self.akm in (AKM_PSK, AKM_PSK_SHA256)
+
+    def status_fields(self):
+        out = [("pairwise_cipher", _CIPHER_TXT.get(self.pairwise, "UNKNOWN")),
+               ("group_cipher", _CIPHER_TXT.get(self.group, "UNKNOWN")),
+               ("key_mgmt", "NONE" if self.open else _KEY_MGMT_TXT.get(self.akm, "UNKNOWN"))]
+        if self.mfp:
+            out.append(("pmf", self.pmf_level))
+            out.append(("mgmt_group_cipher", _CIPHER_TXT.get(self.mgmt_group, "UNKNOWN")))
+        return out
+
+
+def network_akms(network):
+    return {_AKM_BY_NAME[k] for k in network.key_mgmt if k in _AKM_BY_NAME}
+
+
+def plan_for(network, bss, caps=None):
+    """The Plan if this network may use this BSS, else None."""
+    el = bss.elements
+    km = network.key_mgmt
+    if el.rsn is None and el.wpa is None:
+        if "NONE" in km and not bss.privacy:
+            return Plan(True)
+        return None
+    if el.rsn is None:
+        return None          # WPA1-only AP: not supported (see docs)
+    akms = network_akms(network)
+    if not (network.psk_bytes or network.passphrase):
+        akms.discard(AKM_PSK)
+        akms.discard(AKM_PSK_SHA256)
+    # SAE needs its own exchange; until a driver says it can carry it, skip.
+    if caps is None or not getattr(caps, "sae", False):
+        akms.discard(AKM_SAE)
+    if not akms:
+        return None
+    try:
+        ap = rsnie.parse_rsn_ie(el.rsn)
+        pmf = network.ieee80211w or 0
+        if caps is not None and not caps.pmf and pmf:
+            if pmf == 2:
+                return None   # the driver cannot protect management frames
+            pmf = 0
+        pairwise = {_CIPHER_BY_NAME[c] for c in network.pairwise if c in _CIPHER_BY_NAME}
+        group = {_CIPHER_BY_NAME[c] for c in network.group if c in _CIPHER_BY_NAME}
+        sel = rsnie.select_suites(ap, akms, pmf, pairwise, group)
+    except (rsnie.IeError, rsnie.SelectionError) as e:
+        log.debug("%s: not usable for network %d: %s", bss.bssid_txt, network.id, e)
+        return None
+    level = 2 if sel.akm == AKM_SAE else (network.ieee80211w or 0)
+    return Plan(False, sel, el.rsn, level)
+
+
+def pmk_for(network):
+    psk = network.psk_bytes
+    if psk is not None:
+        return psk
+    if network.passphrase is not None:
+        from wispd.rsn.kdf import passphrase_to_psk
+        return passphrase_to_psk(network.passphrase, network.ssid_bytes)
+    raise SecurityError("network %d has no psk" % network.id)
+
+
+def assoc_params(network, bss, plan):
+    params = AssocParams(bssid=bss.bssid, ssid=network.ssid_bytes, freq=bss.freq,
+                         auth_alg=AUTH_OPEN, privacy=not plan.open)
+    if not plan.open:
+        params.wpa_ie = plan.own_ie
+        params.pairwise = plan.pairwise
+        params.group = plan.group
+        params.akm = plan.akm
+        params.mgmt_group = plan.mgmt_group
+        params.mfp = plan.mfp
+        params.wpa_versions = 2
+    return params
+
+
+def start_handshake(iface, event):
+    from wispd.rsn.handshake import EapolKeySupplicant
+    plan = iface.plan
+    network = iface.current_network
+    ap_ie = plan.ap_ie
+    # The AP's RSN IE must match in message 3 the one it advertised; prefer what
+    # the driver saw at association time if it reported it.
+    if iface.current_bss is not None and iface.current_bss.elements.rsn:
+        ap_ie = iface.current_bss.elements.rsn
+    return EapolKeySupplicant(
+        pmk=pmk_for(network), spa=iface.addr, aa=event.bssid, akm=plan.akm,
+        pairwise=plan.pairwise, group=plan.group, own_rsne=plan.own_ie, ap_rsne=ap_ie,
+        mgmt_group=plan.mgmt_group, mfp=plan.mfp)
+
+
+def handle_eapol(iface, src, data):
+    """Run one EAPOL frame through the handshake and do what it asks."""
+    from wispd.rsn import handshake as hs
+    from wispd import station as st
+    machine = iface.handshake
+    actions = machine.receive_eapol(data)
+    for action in actions:
+        if isinstance(action, hs.SendEapol):
+            iface.send_eapol(action.data)
+        elif isinstance(action, hs.InstallKey):
+            kind = action.kind
+            addr = iface.current_bssid() if kind == KEY_PAIRWISE else None
+            iface.install_key(kind, action.cipher, action.key_idx, action.key, action.seq,
+                              action.set_tx, addr)
+        elif isinstance(action, hs.Completed):
+            if iface.wpa_state != st.COMPLETED:
+                iface.msg("WPA: Key negotiation completed with %s [PTK=%s GTK=%s]"
+                          % (mac_txt(iface.current_bssid() or b"\0" * 6),
+                             _CIPHER_TXT.get(iface.plan.pairwise, "?"),
+                             _CIPHER_TXT.get(iface.plan.group, "?")))
+                iface.completed()
+        elif isinstance(action, hs.GroupRekeyed):
+            iface.msg("WPA: Group rekeying completed with %s [GTK=%s]"
+                      % (mac_txt(iface.current_bssid() or b"\0" * 6),
+                         _CIPHER_TXT.get(iface.plan.group, "?")))
+        elif isinstance(action, hs.Rejected):
+            log.info("%s: EAPOL-Key frame dropped: %s", iface.ifname, action.reason)
+            if getattr(action, "deauth", False):
+                iface.driver.deauthenticate(iface.current_bssid(), REASON_IE_IN_4WAY_DIFFERS)
+    if iface.wpa_state in (st.ASSOCIATED,) and machine.started:
+        iface.set_state(st.FOUR_WAY)
+
+
+def michael_mic_failure(iface, event):
+    """TKIP countermeasures: two failures within 60 s take the link down for 60 s."""
+    now = iface.eloop.now()
+    last = getattr(iface, "last_mic_failure", None)
+    iface.last_mic_failure = now
+    iface.emit(wlog.WARNING, "WPA: Michael MIC failure detected")
+    if last is not None and now - last < 60:
+        iface.emit(wlog.WARNING, "WPA: TKIP countermeasures started")
+        iface.driver.deauthenticate(iface.current_bssid(), REASON_MIC_FAILURE)
+        iface.disconnect()
+        iface.eloop.register_timeout(60, iface.reconnect)

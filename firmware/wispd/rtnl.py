@@ -1,0 +1,140 @@
+"""rtnetlink for the drivers: link events, up/down, operstate and link mode.
+
+pyroute2's own ifinfmsg imports its plugin machinery and pyroute2.config (which
+imports multiprocessing): +1.2 MB RSS for a handful of attributes.  This module
+defines the small ifinfmsg wispd needs on pyroute2's nlmsg base class instead.
+
+RFC 2863 operstate, as wpa_supplicant does it: at start the link mode is set to
+"dormant" (IFLA_LINKMODE=1), so that the kernel reports the link DORMANT until the
+supplicant says IF_OPER_UP once the keys are in; DHCP clients wait for that.
+"""
+
+import logging
+import os
+import socket
+
+from wispd.netlink import (NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NetlinkSocket,
+                           pyroute2_netlink)
+
+log = logging.getLogger("wispd.rtnl")
+
+RTM_NEWLINK = 16
+RTM_DELLINK = 17
+RTM_GETLINK = 18
+RTM_SETLINK = 19
+RTMGRP_LINK = 1
+
+IFF_UP = 0x1
+IFF_RUNNING = 0x40
+IFF_LOWER_UP = 0x10000
+
+IF_OPER_DORMANT = 5
+IF_OPER_UP = 6
+IF_LINK_MODE_DEFAULT = 0
+IF_LINK_MODE_DORMANT = 1
+
+_nl = pyroute2_netlink()
+
+
+class ifinfmsg(_nl.nlmsg):
+    """struct ifinfomsg with the link attributes wispd reads or sets."""
+
+    prefix = "IFLA_"
+    fields = (("family", "B"), ("__align", "x"), ("ifi_type", "H"),
+              ("index", "i"), ("flags", "I"), ("change", "I"))
+    nla_map = ((1, "IFLA_ADDRESS", "cdata"),
+               (3, "IFLA_IFNAME", "asciiz"),
+               (4, "IFLA_MTU", "uint32"),
+               (11, "IFLA_WIRELESS", "cdata"),
+               (16, "IFLA_OPERSTATE", "uint8"),
+               (17, "IFLA_LINKMODE", "uint8"))
+
+
+class Link:
+    """What an RTM_NEWLINK/RTM_DELLINK says about one interface."""
+
+    __slots__ = ("event", "index", "name", "flags", "addr", "operstate", "wireless")
+
+    def __init__(self, event, index, name, flags, addr, operstate, wireless):
+        self.event = event            # RTM_NEWLINK or RTM_DELLINK
+        self.index = index
+        self.name = name
+        self.flags = flags
+        self.addr = addr
+        self.operstate = operstate
+        self.wireless = wireless      # IFLA_WIRELESS payload (wext events) or None
+
+    @property
+    def up(self):
+        return bool(self.flags & IFF_UP)
+
+    def __repr__(self):
+        return "Link(%s, %r, index=%d, flags=%#x)" % (
+            "NEW" if self.event == RTM_NEWLINK else "DEL", self.name, self.index, self.flags)
+
+
+def _decode(mtype, raw):
+    if mtype not in (RTM_NEWLINK, RTM_DELLINK):
+        return None
+    msg = ifinfmsg(raw)
+    msg.decode()
+    addr = msg.get_attr("IFLA_ADDRESS")
+    return Link(mtype, msg["index"], msg.get_attr("IFLA_IFNAME"), msg["flags"],
+                bytes(addr) if addr else None, msg.get_attr("IFLA_OPERSTATE"),
+                msg.get_attr("IFLA_WIRELESS"))
+
+
+class Rtnl:
+    """An rtnetlink socket in the eloop.  on_link(Link) sees every link event."""
+
+    def __init__(self, eloop, on_link=None, groups=RTMGRP_LINK):
+        self.sock = NetlinkSocket(NETLINK_ROUTE, _decode, groups=groups)
+        self.sock.on_notify = on_link
+        self.sock.attach(eloop)
+
+    def close(self):
+        self.sock.close()
+
+    def _msg(self, index, flags=0, change=0, attrs=()):
+        msg = ifinfmsg()
+        msg["family"] = socket.AF_UNSPEC
+        msg["index"] = index
+        msg["flags"] = flags
+        msg["change"] = change
+        msg["attrs"] = list(attrs)
+        return msg
+
+    def get_link(self, name=None, index=0):
+        """The Link for a name or index, or None if there is no such interface."""
+        attrs = [("IFLA_IFNAME", name)] if name else []
+        try:
+            parts = self.sock.request(self._msg(index, attrs=attrs), RTM_GETLINK, NLM_F_ACK)
+        except OSError as e:
+            if e.errno in (19, 22):   # ENODEV, EINVAL (no such name)
+                return None
+            raise
+        return parts[0] if parts else None
+
+    def dump_links(self):
+        return self.sock.request(self._msg(0), RTM_GETLINK, NLM_F_DUMP)
+
+    def set_up(self, index, up=True):
+        """IFF_UP on or off; raises OSError (ERFKILL when the radio is blocked)."""
+        self.sock.request(self._msg(index, IFF_UP if up else 0, IFF_UP), RTM_SETLINK)
+
+    def set_linkmode(self, index, dormant, callback=None):
+        mode = IF_LINK_MODE_DORMANT if dormant else IF_LINK_MODE_DEFAULT
+        self.sock.send(self._msg(index, attrs=[("IFLA_LINKMODE", mode)]), RTM_SETLINK,
+                       NLM_F_ACK, callback or _log_error("linkmode"))
+
+    def set_operstate(self, index, up, callback=None):
+        state = IF_OPER_UP if up else IF_OPER_DORMANT
+        self.sock.send(self._msg(index, attrs=[("IFLA_OPERSTATE", state)]), RTM_SETLINK,
+                       NLM_F_ACK, callback or _log_error("operstate"))
+
+
+def _log_error(what):
+    def done(error, parts, req):
+        if error:
+            log.warning("rtnetlink %s: %s", what, os.strerror(error))
+    return done

@@ -12,8 +12,7 @@ import logging
 from wispd import log as wlog
 from wispd.bss import mac_txt
 from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                           CIPHER_NONE, CIPHER_TKIP, AUTH_OPEN, AssocParams, KEY_GROUP, KEY_IGTK,
-                           KEY_PAIRWISE)
+                           CIPHER_NONE, CIPHER_TKIP, AUTH_OPEN, AssocParams)
 from wispd.rsn import ie as rsnie
 
 log = logging.getLogger("wispd.security")
@@ -143,7 +142,14 @@ def start_handshake(iface, event):
     return EapolKeySupplicant(
         pmk=pmk_for(network), spa=iface.addr, aa=event.bssid, akm=plan.akm,
         pairwise=plan.pairwise, group=plan.group, own_rsne=plan.own_ie, ap_rsne=ap_ie,
-        mgmt_group=plan.mgmt_group, mfp=plan.mfp)
+        mgmt_group=plan.mgmt_group, mfp=plan.mfp,
+        ap_rsnxe=_rsnxe_element(iface.current_bss))
+
+
+def _rsnxe_element(bss):
+    if bss is None or bss.elements.rsnx is None:
+        return None
+    return bytes((244, len(bss.elements.rsnx))) + bss.elements.rsnx
 
 
 def handle_eapol(iface, src, data):
@@ -156,10 +162,8 @@ def handle_eapol(iface, src, data):
         if isinstance(action, hs.SendEapol):
             iface.send_eapol(action.data)
         elif isinstance(action, hs.InstallKey):
-            kind = action.kind
-            addr = iface.current_bssid() if kind == KEY_PAIRWISE else None
-            iface.install_key(kind, action.cipher, action.key_idx, action.key, action.seq,
-                              action.set_tx, addr)
+            iface.install_key(action.kind, action.cipher, action.key_idx, action.key,
+                              action.seq, action.set_tx, action.addr)
         elif isinstance(action, hs.Completed):
             if iface.wpa_state != st.COMPLETED:
                 iface.msg("WPA: Key negotiation completed with %s [PTK=%s GTK=%s]"
@@ -175,7 +179,7 @@ def handle_eapol(iface, src, data):
             log.info("%s: EAPOL-Key frame dropped: %s", iface.ifname, action.reason)
             if getattr(action, "deauth", False):
                 iface.driver.deauthenticate(iface.current_bssid(), REASON_IE_IN_4WAY_DIFFERS)
-    if iface.wpa_state in (st.ASSOCIATED,) and machine.started:
+    if iface.wpa_state == st.ASSOCIATED and machine.msg1_count:
         iface.set_state(st.FOUR_WAY)
 
 

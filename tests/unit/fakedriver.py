@@ -9,7 +9,7 @@ of the EAPOL exchange through `deliver_eapol` / `sent_eapol`.
 from wispd import events as ev
 from wispd.drivers import Capabilities, Driver, DriverBusy, DriverInitError, ScanResult
 
-FAKE_ADDR = bytes.fromhex("020000000100")
+FAKE_ADDR = bytes.fromhex("020000000200")
 
 
 def open_bss(bssid, ssid, freq=2412, signal=-50, hidden=False):

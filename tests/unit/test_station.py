@@ -35,7 +35,7 @@ def test_connects_to_open_network(h):
     assert status["ssid"] == "cafe"
     assert status["bssid"] == "02:00:00:00:00:01"
     assert status["key_mgmt"] == "NONE"
-    assert status["address"] == "02:00:00:00:01:00"
+    assert status["address"] == "02:00:00:00:02:00"
 
 
 def test_priority_then_signal(h):

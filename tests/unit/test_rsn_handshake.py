@@ -385,6 +385,14 @@ def test_second_rsn_ie_with_other_pairwise_cipher_requires_deauth():
     assert kinds(actions) == ["Rejected"] and actions[0].deauth
 
 
+def test_second_rsn_ie_naming_our_pairwise_cipher_is_accepted():
+    auth, sup, _ = make_pair()
+    auth.take_msg2(sup.receive_eapol(auth.msg1())[0].data)
+    actions = sup.receive_eapol(auth.msg3(rsne=auth.rsne + rsn_ie(AKM_PSK)))
+    assert kinds(actions)[-1] == "Completed"
+    auth.take_msg4(actions[0].data)
+
+
 def test_truncated_key_data_inside_wrap_is_rejected():
     auth, sup, _ = make_pair()
     auth.take_msg2(sup.receive_eapol(auth.msg1())[0].data)

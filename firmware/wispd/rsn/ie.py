@@ -143,7 +143,7 @@ def _suite_list(body, pos, oui, what):
     pos += 2
     if count == 0 or pos + 4 * count > len(body):
         raise IeError("%s list of %d suites does not fit" % (what, count))
-    return [_suite(body, pos + 4 * i, oui) for i in range(count)], pos + 4 * count
+    return tuple(_suite(body, pos + 4 * i, oui) for i in range(count)), pos + 4 * count
 
 
 def _parse_suites(body, pos, oui, info):

@@ -17,6 +17,9 @@ from hwsimlib.hostapd import HostapdAP
 from hwsimlib.radios import HwsimRadios
 from hwsimlib.station import SUPPLICANT_KINDS, Station
 
+# out/ holds run results (maybe someone's scratch tests), guest/ the VM's init.
+collect_ignore = ["out", "guest"]
+
 DEFAULT_SUPPLICANTS = "wpa_supplicant"
 DEFAULT_RADIOS = 2
 

@@ -387,6 +387,10 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
                          "==== end of console ====\n" % (console, _tail(console)))
         raise TestbedError("guest did not finish (%s) after %.0f s; console log kept at %s"
                            % (status, elapsed, console))
+    if rc == 124 and mode != "shell":
+        sys.stdout.flush()
+        sys.stderr.write("\n==== testbed: guest job TIMED OUT; console (last lines of %s) ====\n"
+                         "%s\n==== end of console ====\n" % (console, _tail(console)))
     log("guest exit code %d after %.1f s wall time (results: %s)" % (rc, elapsed, outdir))
     return rc
 
@@ -435,7 +439,7 @@ def _boot_captured(cmd: list, console: str, timeout: float, echo: bool) -> str:
 
 def _boot_interactive(cmd: list, console: str, timeout: float) -> str:
     """qemu owns the terminal (Ctrl-A X quits); console also logged via -serial chardev."""
-    log("interactive shell: type `poweroff -f` (or Ctrl-A X) to leave")
+    log("interactive shell: type `exit` (powers the VM off) or Ctrl-A X to leave")
     icmd = [c for c in cmd if c != "-nographic"]
     icmd += ["-display", "none", "-chardev",
              "stdio,id=con0,mux=on,signal=off,logfile=%s" % console,
@@ -456,7 +460,8 @@ def _boot_interactive(cmd: list, console: str, timeout: float) -> str:
 
 def _guest_timeout_prefix() -> str:
     # coreutils timeout, so a hung job still lets the guest report and power off
-    return 'timeout -k 10 "$WISPD_GUEST_TIMEOUT"'
+    # SIGINT first: pytest then prints where it was stuck before exiting.
+    return 'timeout -s INT -k 15 "$WISPD_GUEST_TIMEOUT"'
 
 
 def run_pytest(pytest_args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
@@ -494,7 +499,8 @@ def run_script(path: str, args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
 def run_shell(timeout: float = 4 * 3600, drives=()) -> int:
     job = "%s %s" % (shlex.quote(venv_python()),
                      shlex.quote(os.path.join(GUEST_DIR, "shell_setup.py")))
-    job += "\nexec setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1"
+    job += ("\nsetsid -c bash --rcfile /run/wispd-hwsim/shellrc -i"
+            " </dev/ttyS0 >/dev/ttyS0 2>&1")
     if not sys.stdin.isatty():
         raise TestbedError("shell mode needs a terminal")
     return boot(job, "shell", timeout=timeout, drives=drives, interactive=True)

@@ -188,15 +188,14 @@ def test_pbkdf2_matches_hashlib():
 def test_psk_cache_returns_same_and_is_bounded():
     kdf.clear_psk_cache()
     first = kdf.passphrase_to_psk("password", b"IEEE")
-    assert kdf._PSK_CACHE[(b"password", b"IEEE")] == first
-    assert kdf.passphrase_to_psk("password", b"IEEE") is first
-    for i in range(20):
-        kdf._PSK_CACHE[(b"p%d" % i, b"s")] = b"x"
-        if len(kdf._PSK_CACHE) > kdf._PSK_CACHE_MAX:
-            break
-    kdf.passphrase_to_psk("another-pass", b"net")
-    assert len(kdf._PSK_CACHE) <= kdf._PSK_CACHE_MAX + 1
+    assert kdf.passphrase_to_psk("password", b"IEEE") is first      # served from the cache
+    assert kdf.passphrase_to_psk("password", b"IEEE2") != first      # keyed on the SSID too
+    for i in range(kdf._PSK_CACHE_MAX + 3):
+        kdf.passphrase_to_psk("passphrase-%d" % i, b"net")
+    assert len(kdf._PSK_CACHE) == kdf._PSK_CACHE_MAX
+    assert (b"password", b"IEEE") not in kdf._PSK_CACHE              # oldest went first
     kdf.clear_psk_cache()
+    assert not kdf._PSK_CACHE
 
 
 def test_passphrase_length_checked():

@@ -51,7 +51,9 @@ class Timeout:
     def matches(self, handler, args):
         if handler is not ALL and handler != self.handler:
             return False
-        if args == (ALL,) or not args and handler is ALL:
+        # No args (or a lone ALL) means every timeout of that handler: callers
+        # write cancel_timeout(self._scan_timer) for a timer set with arguments.
+        if not args or args == (ALL,):
             return True
         if len(args) != len(self.args):
             return False
@@ -137,7 +139,8 @@ class Eloop:
 
     def cancel_timeout(self, handler, *args):
         """Cancel every timeout of handler with these args (ALL matches anything;
-        cancel_timeout(handler, ALL) cancels all of handler's).  Returns the count."""
+        cancel_timeout(handler) or (handler, ALL) cancels all of handler's).
+        Returns the count."""
         found = self._live(handler, args)
         for t in found:
             t.cancelled = True

@@ -99,9 +99,26 @@ def test_cancel_exact_args(loop):
     assert loop.cancel_timeout(h, 1, "x") == 1
     assert loop.cancel_timeout(h, 1, "x") == 0
     assert loop.cancel_timeout(h, 1) == 0            # arity must match too
-    assert loop.cancel_timeout(h) == 1               # the no-args one only
+    assert loop.cancel_timeout(h, 2, "y") == 0
     loop.run_once(0)
-    assert sorted(calls) == [(1, "y"), (2, "x")]
+    assert sorted(calls) == [(), (1, "y"), (2, "x")]
+
+
+def test_cancel_by_handler_alone_cancels_all_of_its_timeouts(loop):
+    """cancel_timeout(handler) / is_timeout_registered(handler) cover a timer
+    that was set with arguments (station's _scan_timer(freqs, manual))."""
+    def h(*args):
+        pass
+
+    def other():
+        pass
+    loop.register_timeout(10, h, None, True)
+    loop.register_timeout(10, h)
+    loop.register_timeout(10, other)
+    assert loop.is_timeout_registered(h)
+    assert loop.cancel_timeout(h) == 2
+    assert not loop.is_timeout_registered(h)
+    assert loop.is_timeout_registered(other)
 
 
 def test_cancel_with_wildcards(loop):

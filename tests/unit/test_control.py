@@ -1,0 +1,585 @@
+"""Every wpa_ctrl text command against the fake driver, reply formats as
+wpa_supplicant 2.10 writes them, bad input, monitors and the socket file."""
+
+import errno
+import os
+import socket
+import stat
+
+import pytest
+
+import fakedriver
+from harness import Harness
+from wispd import config as wconfig
+from wispd import log as wlog
+from wispd import station
+from wispd.control import commands, text as ctext
+
+OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
+AP1 = "02:00:00:00:00:01"
+AP2 = "02:00:00:00:00:02"
+
+
+@pytest.fixture
+def h(tmp_path):
+    hs = []
+
+    def make(conf="", world=(), **kw):
+        x = Harness(tmp_path, conf, world, **kw)
+        hs.append(x)
+        return x
+    yield make
+    for x in hs:
+        x.close()
+
+
+def kv(reply):
+    return dict(line.split("=", 1) for line in reply.splitlines())
+
+
+def idle(x):
+    """Wait for the start-up scan (and anything it triggers) to finish."""
+    x.run_until(lambda: not x.iface.scan_pending() and not x.driver.scanning)
+
+
+def connected(x, c):
+    c.request("ATTACH")
+    c.wait_event("CTRL-EVENT-CONNECTED")
+    assert x.iface.wpa_state == station.COMPLETED
+
+
+# ------------------------------------------------------------------ basic
+def test_ping(h):
+    c = h().client()
+    assert c.request("PING") == "PONG\n"
+
+
+def test_status_disconnected_and_connected(h):
+    x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    first = c.request("STATUS")
+    keys = [line.split("=", 1)[0] for line in first.splitlines()]
+    assert keys[-2:] == ["wpa_state", "address"]
+    connected(x, c)
+    reply = c.request("STATUS")
+    keys = [line.split("=", 1)[0] for line in reply.splitlines()]
+    # wpa_supplicant 2.10's order.
+    assert keys == ["bssid", "freq", "ssid", "id", "mode", "pairwise_cipher", "group_cipher",
+                    "key_mgmt", "wpa_state", "address"]
+    st = kv(reply)
+    assert st["bssid"] == AP1 and st["freq"] == "2412" and st["ssid"] == "cafe"
+    assert st["id"] == "0" and st["mode"] == "station" and st["wpa_state"] == "COMPLETED"
+
+
+def test_status_shows_id_str(h):
+    conf = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n\tid_str="home"\n}\n'
+    x = h(conf, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    connected(x, c)
+    st = c.request("STATUS")
+    assert "\nid=0\nid_str=home\nmode=station\n" in st
+
+
+# ------------------------------------------------------------------ scanning
+def test_scan_ok_then_busy_while_pending(h):
+    x = h("", [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    idle(x)
+    c.request("ATTACH")
+    assert c.request("SCAN") == "OK\n"
+    x.run_until(lambda: x.driver.scanning)
+    assert c.request("SCAN") == "FAIL-BUSY\n"
+    c.wait_event("CTRL-EVENT-SCAN-RESULTS")
+    idle(x)
+    assert c.request("SCAN") == "OK\n"
+
+
+def test_scan_results_format_and_flags(h):
+    world = [fakedriver.wpa2_bss(AP1, b"secure", freq=2437, signal=-40),
+             fakedriver.open_bss(AP2, b"open", freq=5180, signal=-70)]
+    x = h("", world)
+    c = x.client()
+    idle(x)
+    reply = c.request("SCAN_RESULTS")
+    lines = reply.split("\n")
+    assert lines[0] == "bssid / frequency / signal level / flags / ssid"
+    assert reply.endswith("\n")
+    body = sorted(lines[1:-1])
+    assert body == ["02:00:00:00:00:01\t2437\t-40\t[WPA2-PSK-CCMP][ESS]\tsecure",
+                    "02:00:00:00:00:02\t5180\t-70\t[ESS]\topen"]
+
+
+def test_scan_results_empty(h):
+    x = h("", [])
+    c = x.client()
+    idle(x)
+    assert c.request("SCAN_RESULTS") == "bssid / frequency / signal level / flags / ssid\n"
+
+
+def test_ssid_escaping(h):
+    odd = b'a\x00b\nc\td"e\\f\xffg'
+    x = h("", [fakedriver.open_bss(AP1, odd)])
+    c = x.client()
+    idle(x)
+    line = c.request("SCAN_RESULTS").splitlines()[1]
+    assert line.split("\t")[4] == 'a\\x00b\\nc\\td\\"e\\\\f\\xffg'
+    assert kv(c.request("BSS " + AP1))["ssid"] == 'a\\x00b\\nc\\td\\"e\\\\f\\xffg'
+
+
+def test_bss_selectors(h):
+    world = [fakedriver.wpa2_bss(AP1, b"one", signal=-40),
+             fakedriver.open_bss(AP2, b"two", signal=-60)]
+    x = h("", world)
+    c = x.client()
+    idle(x)
+    ids = sorted(b.id for b in x.iface.bss)
+    assert len(ids) == 2
+    first = kv(c.request("BSS FIRST"))
+    assert list(first)[:4] == ["id", "bssid", "freq", "beacon_int"]
+    assert first["id"] == str(ids[0])
+    for key in ("capabilities", "qual", "noise", "level", "tsf", "age", "ie", "flags", "ssid"):
+        assert key in first
+    last = kv(c.request("BSS LAST"))
+    assert last["id"] == str(ids[1])
+    assert kv(c.request("BSS %d" % ids[0])) == first
+    assert kv(c.request("BSS ID-%d" % ids[1]))["id"] == str(ids[1])
+    assert kv(c.request("BSS NEXT-%d" % ids[0]))["id"] == str(ids[1])
+    assert c.request("BSS NEXT-%d" % ids[1]) == ""          # no further entry
+    by_bssid = kv(c.request("BSS " + AP1))
+    assert by_bssid["bssid"] == AP1 and by_bssid["ssid"] == "one"
+    assert by_bssid["flags"] == "[WPA2-PSK-CCMP][ESS]"
+    assert by_bssid["level"] == "-40" and by_bssid["capabilities"] == "0x0011"
+    assert c.request("BSS 02:00:00:00:00:09") == ""
+    assert c.request("BSS 999") == ""
+    assert c.request("BSS nonsense") == "FAIL\n"
+    assert c.request("BSS NEXT-x") == "FAIL\n"
+    assert c.request("BSS zz:zz:zz:zz:zz:zz") == "FAIL\n"
+
+
+def test_bss_flush(h):
+    x = h("", [fakedriver.open_bss(AP1, b"one")])
+    c = x.client()
+    idle(x)
+    assert len(x.iface.bss) == 1
+    assert c.request("BSS_FLUSH 0") == "OK\n"
+    assert len(x.iface.bss) == 0
+    assert c.request("BSS_FLUSH x") == "FAIL\n"
+
+
+# ------------------------------------------------------------------ networks
+def test_list_networks(h):
+    conf = OPEN_NET + 'network={\n\tssid="other"\n\tkey_mgmt=NONE\n\tdisabled=1\n' \
+        '\tbssid=02:00:00:00:00:05\n}\n'
+    x = h(conf, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    connected(x, c)
+    assert c.request("LIST_NETWORKS") == (
+        "network id / ssid / bssid / flags\n"
+        "0\tcafe\tany\t[CURRENT]\n"
+        "1\tother\t02:00:00:00:00:05\t[DISABLED]\n")
+
+
+def test_add_set_get_remove_network(h):
+    x = h("", [])
+    c = x.client()
+    idle(x)
+    assert c.request("ADD_NETWORK") == "0\n"
+    assert c.request("ADD_NETWORK") == "1\n"
+    assert c.request("LIST_NETWORKS") == ("network id / ssid / bssid / flags\n"
+                                          "0\t\tany\t[DISABLED]\n1\t\tany\t[DISABLED]\n")
+    assert c.request('SET_NETWORK 0 ssid "my net"') == "OK\n"
+    assert c.request("GET_NETWORK 0 ssid") == '"my net"'
+    assert c.request('SET_NETWORK 0 psk "passphrase"') == "OK\n"
+    assert c.request("GET_NETWORK 0 psk") == "*"
+    assert x.iface.config.get_network(0).passphrase == "passphrase"
+    assert c.request("SET_NETWORK 0 priority 5") == "OK\n"
+    assert c.request("GET_NETWORK 0 priority") == "5"
+    assert c.request('SET_NETWORK 0 psk "short"') == "FAIL\n"        # < 8 characters
+    assert c.request("SET_NETWORK 0 nosuchfield 1") == "FAIL\n"
+    assert c.request("GET_NETWORK 0 bssid") == "FAIL\n"               # not set
+    assert c.request("GET_NETWORK 5 ssid") == "FAIL\n"
+    assert c.request('SET_NETWORK 5 ssid "x"') == "FAIL\n"
+    assert c.request("REMOVE_NETWORK 1") == "OK\n"
+    assert c.request("REMOVE_NETWORK 1") == "FAIL\n"
+    assert [n.id for n in x.iface.config.networks] == [0]
+    assert c.request("ADD_NETWORK") == "1\n"
+    assert c.request("REMOVE_NETWORK all") == "OK\n"
+    assert x.iface.config.networks == []
+    assert c.request("LIST_NETWORKS") == "network id / ssid / bssid / flags\n"
+
+
+def test_enable_disable_network_and_all(h):
+    conf = OPEN_NET + 'network={\n\tssid="b"\n\tkey_mgmt=NONE\n}\n'
+    x = h(conf, [])
+    c = x.client()
+    nets = x.iface.config.networks
+    assert c.request("DISABLE_NETWORK 1") == "OK\n"
+    assert [n.disabled for n in nets] == [0, 1]
+    assert c.request("DISABLE_NETWORK all") == "OK\n"
+    assert [n.disabled for n in nets] == [1, 1]
+    assert "[DISABLED]" in c.request("LIST_NETWORKS").splitlines()[1]
+    assert c.request("ENABLE_NETWORK 0") == "OK\n"
+    assert [n.disabled for n in nets] == [0, 1]
+    assert c.request("ENABLE_NETWORK all") == "OK\n"
+    assert [n.disabled for n in nets] == [0, 0]
+    assert c.request("ENABLE_NETWORK 9") == "FAIL\n"
+    assert c.request("DISABLE_NETWORK 9") == "FAIL\n"
+
+
+def test_enable_network_connects(h):
+    conf = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n\tdisabled=1\n}\n'
+    x = h(conf, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    idle(x)
+    assert x.iface.wpa_state != station.COMPLETED
+    c.request("ATTACH")
+    assert c.request("ENABLE_NETWORK 0") == "OK\n"
+    c.wait_event("CTRL-EVENT-CONNECTED")
+
+
+def test_select_network(h):
+    conf = ('network={\n\tssid="one"\n\tkey_mgmt=NONE\n}\n'
+            'network={\n\tssid="two"\n\tkey_mgmt=NONE\n}\n')
+    world = [fakedriver.open_bss(AP1, b"one", signal=-30),
+             fakedriver.open_bss(AP2, b"two", signal=-80)]
+    x = h(conf, world)
+    c = x.client()
+    connected(x, c)
+    assert x.iface.current_network.id == 0
+    assert c.request("SELECT_NETWORK 1") == "OK\n"
+    assert [n.disabled for n in x.iface.config.networks] == [1, 0]
+    ev = c.wait_event("CTRL-EVENT-CONNECTED")
+    assert "Connection to %s completed [id=1" % AP2 in ev
+    assert c.request("SELECT_NETWORK all") == "OK\n"
+    assert [n.disabled for n in x.iface.config.networks] == [0, 0]
+    assert c.request("SELECT_NETWORK 7") == "FAIL\n"
+
+
+# ------------------------------------------------------------------ config file
+def test_save_config_refused_without_update_config(h, tmp_path):
+    x = h(OPEN_NET, [])
+    c = x.client()
+    before = open(x.conf).read()
+    c.request("ADD_NETWORK")
+    assert c.request("SAVE_CONFIG") == "FAIL\n"
+    assert open(x.conf).read() == before
+
+
+def test_save_config_writes_0600_and_reparses(h):
+    x = h("update_config=1\n" + OPEN_NET, [])
+    c = x.client()
+    os.chmod(x.conf, 0o644)
+    assert c.request("ADD_NETWORK") == "1\n"
+    assert c.request('SET_NETWORK 1 ssid "new one"') == "OK\n"
+    assert c.request('SET_NETWORK 1 psk "passphrase"') == "OK\n"
+    assert c.request("SET_NETWORK 1 priority 3") == "OK\n"
+    assert c.request("SAVE_CONFIG") == "OK\n"
+    assert stat.S_IMODE(os.stat(x.conf).st_mode) == 0o600
+    saved = wconfig.load(x.conf)
+    running = x.iface.config
+    assert [n.items() and list(n.items()) for n in saved.networks] == \
+        [list(n.items()) for n in running.networks]
+    assert saved.get_network(1).passphrase == "passphrase"
+    assert saved.update_config
+    assert not [f for f in os.listdir(os.path.dirname(x.conf)) if ".tmp" in f]
+
+
+def test_reconfigure_reads_file_and_refuses_broken_one(h):
+    x = h(OPEN_NET, [])
+    c = x.client()
+    with open(x.conf, "a") as f:
+        f.write('network={\n\tssid="second"\n\tkey_mgmt=NONE\n}\n')
+    assert c.request("RECONFIGURE") == "OK\n"
+    assert [n.ssid_bytes for n in x.iface.config.networks] == [b"cafe", b"second"]
+    running = x.iface.config
+    snapshot = [list(n.items()) for n in running.networks]
+    with open(x.conf, "a") as f:
+        f.write("network={\n\tssid=\"broken\n}\n")
+    assert c.request("RECONFIGURE") == "FAIL\n"
+    assert x.iface.config is running
+    assert [list(n.items()) for n in x.iface.config.networks] == snapshot
+    assert c.request("PING") == "PONG\n"
+
+
+# ------------------------------------------------------------------ link control
+def test_disconnect_reconnect_reassociate(h):
+    x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    connected(x, c)
+    assert c.request("DISCONNECT") == "OK\n"
+    ev = c.wait_event("CTRL-EVENT-DISCONNECTED")
+    assert ev == "CTRL-EVENT-DISCONNECTED bssid=%s reason=3 locally_generated=1" % AP1
+    assert x.iface.wpa_state == station.DISCONNECTED
+    n_assoc = len(x.driver.associations)
+    # Stays down until told otherwise.
+    for _ in range(20):
+        x.loop.run_once(0.01)
+    assert x.iface.wpa_state == station.DISCONNECTED
+    assert len(x.driver.associations) == n_assoc
+    assert c.request("RECONNECT") == "OK\n"
+    c.wait_event("CTRL-EVENT-CONNECTED")
+    assert c.request("RECONNECT") == "OK\n"               # already connected: no-op
+    assert c.request("REASSOCIATE") == "OK\n"
+    c.wait_event("CTRL-EVENT-DISCONNECTED")
+    c.wait_event("CTRL-EVENT-CONNECTED")
+    assert len(x.driver.associations) == n_assoc + 2
+
+
+def test_signal_poll(h):
+    x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    idle(x)
+    if x.iface.wpa_state != station.COMPLETED:
+        connected(x, c)
+    assert c.request("SIGNAL_POLL") == ("RSSI=-50\nLINKSPEED=54\nNOISE=9999\nFREQUENCY=2412\n"
+                                        "WIDTH=20 MHz (no HT)\nCENTER_FRQ1=2412\n")
+    c.request("DISCONNECT")
+    x.run_until(lambda: x.iface.wpa_state == station.DISCONNECTED)
+    assert c.request("SIGNAL_POLL") == "FAIL\n"
+
+
+# ------------------------------------------------------------------ globals
+def test_interfaces(h):
+    c = h().client()
+    assert c.request("INTERFACES") == "fake0\n"
+
+
+def test_log_level(h):
+    c = h().client()
+    saved = (wlog.settings.level, wlog.settings.timestamps)
+    try:
+        reply = c.request("LOG_LEVEL")
+        lines = reply.splitlines()
+        assert lines[0].startswith("Current level: ")
+        assert lines[0][len("Current level: "):] in wlog.NAMES
+        assert lines[1] in ("Timestamp: 0", "Timestamp: 1")
+        assert c.request("LOG_LEVEL DEBUG") == "OK\n"
+        assert c.request("LOG_LEVEL").splitlines()[0] == "Current level: DEBUG"
+        assert c.request("LOG_LEVEL WARNING") == "OK\n"
+        assert c.request("LOG_LEVEL").splitlines()[0] == "Current level: WARNING"
+        assert c.request("LOG_LEVEL NOPE") == "FAIL\n"
+        assert c.request("LOG_LEVEL").splitlines()[0] == "Current level: WARNING"
+    finally:
+        wlog.settings.set_level(saved[0])
+        wlog.settings.timestamps = saved[1]
+
+
+def test_get_set_globals(h):
+    x = h("update_config=1\ncountry=DE\n", [])
+    c = x.client()
+    assert c.request("GET country") == "DE"
+    assert c.request("GET update_config") == "1"
+    assert c.request("SET country US") == "OK\n"
+    assert c.request("GET country") == "US"
+    assert x.driver.country == "US"
+    assert c.request("SET ap_scan 1") == "OK\n"
+    assert c.request("GET ap_scan") == "1"
+    assert c.request("GET autoscan") == "FAIL\n"                  # known, not set
+    assert c.request("GET no_such_key") == "FAIL\n"
+    assert c.request("SET no_such_key 1") == "FAIL\n"
+    assert c.request("SET country") == "FAIL\n"
+    assert c.request("GET") == "FAIL\n"
+
+
+def test_terminate(h):
+    x = h()
+    c = x.client()
+    assert not x.loop.terminated
+    assert c.request("TERMINATE") == "OK\n"
+    assert x.loop.terminated
+
+
+# ------------------------------------------------------------------ monitors
+def test_attach_detach_level_filtering(h):
+    x = h()
+    c = x.client()
+    other = x.client()
+    idle(x)
+    assert c.request("LEVEL 2") == "FAIL\n"          # not attached yet
+    assert c.request("DETACH") == "FAIL\n"
+    assert c.request("ATTACH") == "OK\n"
+    c.drain()
+    c.events.clear()
+    x.iface.emit(wlog.DEBUG, "TEST-DEBUG")
+    x.iface.emit(wlog.INFO, "TEST-INFO")
+    x.iface.emit(wlog.WARNING, "TEST-WARNING")
+    c.drain()
+    assert c.events == ["<3>TEST-INFO", "<4>TEST-WARNING"]   # default level: INFO
+    c.events.clear()
+    assert c.request("LEVEL 4") == "OK\n"
+    x.iface.emit(wlog.INFO, "TEST-INFO")
+    x.iface.emit(wlog.WARNING, "TEST-WARNING")
+    c.drain()
+    assert c.events == ["<4>TEST-WARNING"]
+    c.events.clear()
+    assert c.request("LEVEL 2") == "OK\n"
+    x.iface.emit(wlog.DEBUG, "TEST-DEBUG")
+    c.drain()
+    assert c.events == ["<2>TEST-DEBUG"]
+    c.events.clear()
+    assert c.request("LEVEL x") == "FAIL\n"
+    assert c.request("DETACH") == "OK\n"
+    x.iface.emit(wlog.WARNING, "TEST-WARNING")
+    c.drain()
+    other.drain()
+    assert c.events == [] and other.events == []     # the other never attached
+    assert c.request("DETACH") == "FAIL\n"
+
+
+def test_monitor_whose_socket_is_gone_is_detached(h):
+    x = h()
+    c = x.client()
+    keep = x.client()
+    assert c.request("ATTACH") == "OK\n"
+    assert keep.request("ATTACH") == "OK\n"
+    control = x.daemon.controls[x.iface]
+    assert len(control.monitors) == 2
+    os.unlink(c.local)
+    x.iface.emit(wlog.INFO, "TEST-EVENT")
+    assert list(control.monitors) == [keep.sock.getsockname()]
+    keep.drain()
+    assert "<3>TEST-EVENT" in keep.events
+    assert keep.request("PING") == "PONG\n"
+
+
+def test_monitor_that_keeps_failing_is_detached(h, monkeypatch):
+    x = h()
+    c = x.client()
+    c.request("ATTACH")
+    control = x.daemon.controls[x.iface]
+
+    def full(addr, data):
+        return False            # e.g. the client's receive buffer is full
+    monkeypatch.setattr(control, "_send", full)
+    for i in range(ctext.MONITOR_MAX_ERRORS):
+        x.iface.emit(wlog.INFO, "TEST-%d" % i)
+    assert len(control.monitors) == 1
+    x.iface.emit(wlog.INFO, "TEST-last")
+    assert control.monitors == {}
+
+
+# ------------------------------------------------------------------ the socket file
+def test_socket_mode(h):
+    x = h()
+    path = os.path.join(x.ctrl_dir, "fake0")
+    assert stat.S_ISSOCK(os.stat(path).st_mode)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o770
+    x.close()
+    assert not os.path.exists(path)
+    x.close = lambda: None
+
+
+def test_stale_socket_is_taken_over(h, tmp_path):
+    ctrl = tmp_path / "ctrl"
+    ctrl.mkdir()
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dead.bind(str(ctrl / "fake0"))
+    dead.close()                  # the file stays, as after a crash
+    assert os.path.exists(str(ctrl / "fake0"))
+    x = h()
+    assert x.client().request("PING") == "PONG\n"
+
+
+def test_live_socket_is_refused(tmp_path):
+    ctrl = tmp_path / "ctrl"
+    ctrl.mkdir()
+    live = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    live.bind(str(ctrl / "fake0"))
+    try:
+        with pytest.raises(OSError) as info:
+            Harness(tmp_path, "", [])
+        assert info.value.errno == errno.EADDRINUSE
+        assert os.path.exists(str(ctrl / "fake0"))      # not stolen
+    finally:
+        live.close()
+
+
+def test_non_socket_file_is_refused(tmp_path):
+    ctrl = tmp_path / "ctrl"
+    ctrl.mkdir()
+    (ctrl / "fake0").write_text("not a socket")
+    with pytest.raises(OSError):
+        Harness(tmp_path, "", [])
+    assert (ctrl / "fake0").read_text() == "not a socket"
+
+
+# ------------------------------------------------------------------ bad input
+BAD_INPUTS = [
+    (b"X" * 8193, "FAIL\n"),
+    (b"SET_NETWORK 0 ssid " + b"a" * 9000, "FAIL\n"),
+    (b"", "UNKNOWN COMMAND\n"),
+    (b"   ", "UNKNOWN COMMAND\n"),
+    (b"\xff\xfe PING", "FAIL\n"),
+    (b"PING\xc3", "FAIL\n"),
+    (b"NO_SUCH_COMMAND", "UNKNOWN COMMAND\n"),
+    (b"NO_SUCH_COMMAND with args", "UNKNOWN COMMAND\n"),
+    (b"PING extra", "FAIL\n"),
+    (b"REMOVE_NETWORK", "FAIL\n"),
+    (b"REMOVE_NETWORK 0 1", "FAIL\n"),
+    (b"REMOVE_NETWORK -1", "FAIL\n"),
+    (b"REMOVE_NETWORK abc", "FAIL\n"),
+    (b"REMOVE_NETWORK 99999999999999999999", "FAIL\n"),
+    (b"REMOVE_NETWORK 42", "FAIL\n"),
+    (b"ENABLE_NETWORK", "FAIL\n"),
+    (b"SELECT_NETWORK x", "FAIL\n"),
+    (b"SET_NETWORK", "FAIL\n"),
+    (b"SET_NETWORK 0", "FAIL\n"),
+    (b"SET_NETWORK 0 ssid", "FAIL\n"),
+    (b"GET_NETWORK 0", "FAIL\n"),
+    (b"GET_NETWORK 0 ssid extra", "FAIL\n"),
+    (b"GET_NETWORK 4294967296 ssid", "FAIL\n"),
+    (b"LEVEL", "FAIL\n"),
+    (b"BSS", "FAIL\n"),
+    (b"STATUS extra", "FAIL\n"),
+    (b"IFNAME=nope PING", "FAIL-NO-IFNAME-MATCH\n"),
+    (b"\x00\x00\x00", "UNKNOWN COMMAND\n"),
+]
+
+
+def test_bad_input_gets_one_line_error_and_ping_still_answers(h):
+    x = h(OPEN_NET, [])
+    c = x.client()
+    for data, expected in BAD_INPUTS:
+        assert c.request(data) == expected, data[:40]
+        assert c.request("PING") == "PONG\n", data[:40]
+    assert x.iface.config.get_network(0).ssid_bytes == b"cafe"
+
+
+def test_max_size_request_is_accepted(h):
+    c = h().client()
+    data = b"PING" + b" " * (ctext.MAX_REQUEST - 4)
+    assert len(data) == ctext.MAX_REQUEST
+    assert c.request(data) == "PONG\n"
+
+
+def test_crashing_handler_replies_fail(h, monkeypatch):
+    x = h()
+    c = x.client()
+
+    def boom(ctx):
+        raise RuntimeError("bug")
+    monkeypatch.setattr(commands.BY_NAME["INTERFACES"], "handler", boom)
+    assert c.request("INTERFACES") == "FAIL\n"
+    assert c.request("PING") == "PONG\n"
+
+
+def test_ifname_prefix_and_case(h):
+    c = h().client()
+    assert c.request("IFNAME=fake0 PING") == "PONG\n"
+    assert c.request("ping") == "PONG\n"
+
+
+def test_every_command_in_the_table_is_covered():
+    """Keeps this file honest: a new command in TABLE needs a test here."""
+    src = open(__file__).read()
+    missing = [cmd.name for cmd in commands.TABLE if '"%s' % cmd.name not in src]
+    assert missing == []
+
+
+def test_reply_is_capped(h):
+    x = h()
+    c = x.client()
+    for i in range(120):
+        x.iface.config.add_network().set("ssid", '"%s"' % ("n%03d" % i * 7)[:32])
+    reply = c.request("LIST_NETWORKS")
+    assert len(reply.encode()) <= ctext.MAX_REPLY

@@ -469,7 +469,10 @@ def run_pytest(pytest_args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
     py = venv_python()
     if not os.path.exists(py):
         raise TestbedError("%s missing: create the venv first (make venv)" % py)
-    args = ["tests/hwsim", "-p", "no:cacheprovider", "-o", "timeout=180", "--color=no",
+    # Explicit test paths replace the default "tests/hwsim".
+    explicit = any(not a.startswith("-") and os.path.exists(
+        os.path.join(REPO, a.split("::")[0])) for a in pytest_args)
+    args = ([] if explicit else ["tests/hwsim"]) + ["-p", "no:cacheprovider", "-o", "timeout=180", "--color=no",
             "--junitxml=$WISPD_RESULTS/junit.xml", "-o", "junit_family=xunit2"]
     argtxt = " ".join(a if a.startswith("--junitxml") else shlex.quote(a) for a in args)
     argtxt += "".join(" " + shlex.quote(a) for a in pytest_args)

@@ -14,6 +14,7 @@ from wispd import config as wconfig
 from wispd import log as wlog
 from wispd import station
 from wispd.control import commands, text as ctext
+from wispd.eloop import ALL
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 AP1 = "02:00:00:00:00:01"
@@ -583,3 +584,40 @@ def test_reply_is_capped(h):
         x.iface.config.add_network().set("ssid", '"%s"' % ("n%03d" % i * 7)[:32])
     reply = c.request("LIST_NETWORKS")
     assert len(reply.encode()) <= ctext.MAX_REPLY
+
+
+def test_disconnect_cancels_a_scheduled_rescan(h):
+    """Regression: DISCONNECT must cancel the _scan_timer(freqs, manual) set by
+    the not-found backoff (eloop cancel by handler alone used to miss it)."""
+    x = h(OPEN_NET, [])
+    c = x.client()
+    c.request("ATTACH")
+    c.wait_event("CTRL-EVENT-NETWORK-NOT-FOUND")
+    assert x.loop.is_timeout_registered(x.iface._scan_timer, ALL)
+    assert c.request("DISCONNECT") == "OK\n"
+    assert not x.loop.is_timeout_registered(x.iface._scan_timer, ALL)
+    assert not x.iface.scan_pending()
+    n = len(x.driver.scans)
+    for _ in range(15):                  # past the first backoff step (0.1 s)
+        x.loop.run_once(0.01)
+    assert len(x.driver.scans) == n
+
+
+def test_global_control_socket(h, tmp_path):
+    x = h()
+    x.daemon.global_ctrl_path = str(tmp_path / "global")
+    x.daemon.open_global_control()
+    from harness import CtrlClient
+    g = CtrlClient(str(tmp_path / "global"), x)
+    x.clients.append(g)
+    assert g.request("PING") == "PONG\n"
+    assert g.request("INTERFACES") == "fake0\n"
+    assert g.request("STATUS") == "UNKNOWN COMMAND\n"      # needs an interface
+    assert "wpa_state=" in g.request("IFNAME=fake0 STATUS")
+    assert g.request("IFNAME=wlan9 STATUS") == "FAIL-NO-IFNAME-MATCH\n"
+    assert g.request("ATTACH") == "OK\n"
+    g.drain()
+    g.events.clear()
+    x.iface.emit(wlog.INFO, "TEST-EVENT")
+    g.drain()
+    assert g.events == ["<3>IFNAME=fake0 TEST-EVENT"]

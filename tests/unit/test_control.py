@@ -621,3 +621,19 @@ def test_global_control_socket(h, tmp_path):
     x.iface.emit(wlog.INFO, "TEST-EVENT")
     g.drain()
     assert g.events == ["<3>IFNAME=fake0 TEST-EVENT"]
+
+
+def test_shutdown_deauthenticates_and_removes_socket(h):
+    x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    connected(x, c)
+    path = os.path.join(x.ctrl_dir, "fake0")
+    c.events.clear()
+    x.daemon.shutdown()
+    c.drain()
+    assert "<3>CTRL-EVENT-TERMINATING" in c.events
+    assert x.driver.deauths == [(bytes.fromhex(AP1.replace(":", "")), 3)]
+    assert x.driver.operstate is False
+    assert not x.loop.is_timeout_registered(x.iface._scan_timer, ALL)
+    assert not os.path.exists(path)
+    x.daemon.shutdown = lambda: None        # the fixture closes it again

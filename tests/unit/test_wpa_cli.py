@@ -349,3 +349,19 @@ def test_stale_socket_from_dead_process_is_taken_over(wispd, tmp_path):
     assert os.path.exists(first.sock)
     second = wispd()
     assert ping(second.sock) == "PONG\n"
+
+
+def test_sighup_rereads_the_config(wpa_cli, wispd):
+    d = wispd()
+    assert cli(wpa_cli, d, "list_networks") == "network id / ssid / bssid / flags\n"
+    with open(d.conf, "a") as f:
+        f.write('network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n')
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "\tcafe\t" in cli(wpa_cli, d, "list_networks"), what="SIGHUP reload")
+    # A broken file on SIGHUP is refused; the daemon keeps running as it was.
+    with open(d.conf, "a") as f:
+        f.write("nonsense_key=1\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reconfigure failed" in d.log_text(), what="refused reload")
+    assert cli(wpa_cli, d, "ping") == "PONG\n"
+    assert "\tcafe\t" in cli(wpa_cli, d, "list_networks")

@@ -11,8 +11,7 @@ def _check_associated(ap, sta, st):
     assert st["wpa_state"] == "COMPLETED"
     assert st["bssid"] == ap.bssid
     assert st["ssid"] == ap.conf["ssid"]
-    flags = ap.all_sta()[sta.mac]["flags"]
-    assert "[AUTHORIZED]" in flags, flags
+    ap.wait_sta_authorized(sta.mac, timeout=10)
 
 
 def test_open_network(make_ap, make_station):

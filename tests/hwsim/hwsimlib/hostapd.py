@@ -217,6 +217,19 @@ class HostapdAP:
             reply = self.request("STA-NEXT " + mac)
         return out
 
+    def wait_sta_authorized(self, mac: str, timeout: float = 10.0) -> dict:
+        """The station sets COMPLETED when it sends 4-way message 4; the AP
+        authorizes it only once that arrives, so poll rather than expect."""
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.all_sta().get(mac)
+            if info is not None and "[AUTHORIZED]" in info.get("flags", ""):
+                return info
+            if time.monotonic() > deadline:
+                raise AssertionError("AP %s: station %s not AUTHORIZED after %.0f s: %s"
+                                     % (self.iface, mac, timeout, info))
+            time.sleep(0.1)
+
     def wait_event(self, prefixes, timeout: float = 15.0):
         if self.mon is None:
             raise RuntimeError("%s is not running" % self.name)

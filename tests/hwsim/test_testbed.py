@@ -39,6 +39,7 @@ def test_multi_bss_ap(make_ap, make_station):
     assert "ssid[0]=wispd-bss0" in status and "ssid[1]=wispd-bss1" in status, status
     sta = make_station([network("wispd-bss1", psk="another passphrase", scan_freq=ap.freq)])
     st = sta.wait_connected(timeout=30)
+    ap.wait_sta_authorized(sta.mac)
     assert st["ssid"] == "wispd-bss1"
     assert st["bssid"] != ap.bssid
     assert_data_path(ap.ifaces()[1], sta.iface)
@@ -49,6 +50,7 @@ def test_wpa3_sae(make_ap, make_station):
     sta = make_station([network("wispd-sae", sae_password=PASSPHRASE, key_mgmt="SAE",
                                 ieee80211w=2, scan_freq=ap.freq)])
     st = sta.wait_connected(timeout=30)
+    ap.wait_sta_authorized(sta.mac)
     assert st["key_mgmt"] == "SAE"
     assert_data_path(ap.iface, sta.iface)
 
@@ -58,6 +60,7 @@ def test_transition_mode_wpa2_client(make_ap, make_station):
     sta = make_station([network("wispd-trans", psk=PASSPHRASE, key_mgmt="WPA-PSK",
                                 scan_freq=ap.freq)])
     st = sta.wait_connected(timeout=30)
+    ap.wait_sta_authorized(sta.mac)
     assert st["key_mgmt"] == "WPA2-PSK"
     assert_data_path(ap.iface, sta.iface)
 

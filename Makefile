@@ -33,7 +33,7 @@ hwsim-shell: $(STAMP)
 
 demo: $(STAMP)
 	$(TESTBED) setup
-	$(TESTBED) script tests/hwsim/demo.sh
+	$(TESTBED) script tests/hwsim/guest/demo.py
 
 clean:
 	rm -rf $(VENV) tests/hwsim/out build *.egg-info

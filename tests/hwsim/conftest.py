@@ -20,7 +20,7 @@ from hwsimlib.station import SUPPLICANT_KINDS, Station
 # out/ holds run results (maybe someone's scratch tests), guest/ the VM's init.
 collect_ignore = ["out", "guest"]
 
-DEFAULT_SUPPLICANTS = "wpa_supplicant"
+DEFAULT_SUPPLICANTS = "wpa_supplicant,wispd"
 DEFAULT_RADIOS = 2
 
 
@@ -33,6 +33,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "radios(n): number of mac80211_hwsim radios (default 2)")
+    config.addinivalue_line("markers", "supplicants(*kinds): only these supplicant kinds "
+                                       "implement what the scenario tests")
     if not os.path.isdir("/lib/modules/" + os.uname().release):
         # Not a skip: on a host without the VM this suite cannot mean anything.
         raise pytest.UsageError(
@@ -53,7 +55,13 @@ def supplicant_kinds(config) -> list:
 
 def pytest_generate_tests(metafunc):
     if "supplicant" in metafunc.fixturenames:
-        metafunc.parametrize("supplicant", supplicant_kinds(metafunc.config))
+        kinds = supplicant_kinds(metafunc.config)
+        # @pytest.mark.supplicants("wpa_supplicant") scopes a scenario to the kinds
+        # that implement the feature yet (not a skip: the scenario is not generated).
+        m = metafunc.definition.get_closest_marker("supplicants")
+        if m:
+            kinds = [k for k in kinds if k in m.args]
+        metafunc.parametrize("supplicant", kinds)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -45,13 +45,16 @@ options:
   -v = show version
   --state-dir=DIR = where recent frequencies are remembered (fast reconnect;
                     default /var/lib/wispd, "" turns it off)
+  --control=PATH = the compact (msgpack) control socket, for all interfaces
+                   (default /run/wispd/control, "" turns it off)
 example:
   wispd -Dnl80211 -iwlan0 -c/etc/wpa_supplicant.conf
 """
 
 DEFAULT_STATE_DIR = "/var/lib/wispd"
 SHORT = "b:Bc:C:D:de:f:g:G:hi:I:KLo:O:p:P:qstuvWN"
-LONG = ["state-dir=", "help", "version"]
+LONG = ["state-dir=", "control=", "help", "version"]
+DEFAULT_CONTROL = "/run/wispd/control"
 
 
 class UsageError(Exception):
@@ -65,6 +68,7 @@ class Options:
         self.global_ctrl = None
         self.global_group = None
         self.state_dir = DEFAULT_STATE_DIR
+        self.control = None         # None: the default path, best effort; "": off
         self.override_driver = None
         self.override_ctrl = None
         self.interfaces = []
@@ -123,6 +127,8 @@ def parse_args(argv):
             o.override_ctrl = value
         elif flag == "--state-dir":
             o.state_dir = value
+        elif flag == "--control":
+            o.control = value
         elif flag in ("-h", "--help"):
             o.show_help = True
         elif flag in ("-v", "--version"):
@@ -163,6 +169,27 @@ def write_pidfile(path):
     with open(tmp, "w") as f:
         f.write("%d\n" % os.getpid())
     os.replace(tmp, path)
+
+
+def open_compact(daemon, o, log):
+    """The compact control socket (msgpack is imported only here).  An explicit
+    --control that cannot be opened is fatal (False); the default one is best
+    effort, so a second daemon or a non-root test run still starts (None)."""
+    path = DEFAULT_CONTROL if o.control is None else o.control
+    if not path:
+        return None
+    group = o.global_group
+    if group is None and daemon.interfaces:
+        group = daemon.interfaces[0].config.ctrl_group
+    try:
+        from wispd.control.compact import CompactServer
+        return CompactServer(daemon, path, group)
+    except (OSError, ImportError) as e:
+        if o.control is None:
+            log.warning("compact control socket %s not opened: %s", path, e)
+            return None
+        sys.stderr.write("wispd: compact control socket %s: %s\n" % (path, e))
+        return False
 
 
 def main(argv=None):
@@ -208,6 +235,10 @@ def main(argv=None):
             log.error("SIGHUP: %s", e)
         wlog.settings.reopen()
 
+    compact = open_compact(daemon, o, log)
+    if compact is False:
+        daemon.shutdown()
+        return 1
     daemon.install_signals(on_hup)
     if o.daemonize:
         daemonize()
@@ -217,6 +248,8 @@ def main(argv=None):
         eloop.run()
     finally:
         daemon.shutdown()
+        if compact is not None:
+            compact.close()
         eloop.close()
         if o.pidfile:
             try:

@@ -15,7 +15,7 @@ import logging
 
 from wispd import log as wlog
 from wispd.bss import mac_txt
-from wispd.control import reply
+from wispd.control import reply, typed
 from wispd.netfields import ConfigError
 
 log = logging.getLogger("wispd.control")
@@ -45,15 +45,18 @@ class Arg:
 
 
 class Command:
-    __slots__ = ("name", "op", "args", "handler", "text", "scope")
+    """name: the text command (None: compact only); text: the wpa_ctrl
+    formatter; compact: the typed converter (control.typed) of the same result."""
+    __slots__ = ("name", "op", "args", "handler", "text", "scope", "compact")
 
-    def __init__(self, name, op, handler, args=(), text=None, scope="iface"):
+    def __init__(self, name, op, handler, args=(), text=None, scope="iface", compact=None):
         self.name = name
         self.op = op
         self.handler = handler
         self.args = tuple(args)
         self.text = text or reply.ok
         self.scope = scope          # "iface", "global" or "any"
+        self.compact = compact or (typed.ok if text is None else typed.plain)
 
 
 class Context:
@@ -288,17 +291,157 @@ def h_bss_flush(ctx, age="0"):
     iface.bss.flush(max_age, iface.eloop.now(), keep=iface.current_bssid())
 
 
+# ------------------------------------------------------------ compact-only handlers
+def h_hello(ctx):
+    server, conn = ctx.client
+    return server.hello_message()
+
+
+def h_status_full(ctx):
+    """The fleet's status: state, the current link, counters, provisioning."""
+    iface = ctx.iface
+    now = iface.eloop.now()
+    c = iface.counters
+    since = c["connected_since"]
+    out = {
+        "iface": iface.ifname,
+        "state": iface.wpa_state,
+        "address": iface.addr,
+        "link": None,
+        "counters": {
+            "connects": c["connects"],
+            "disconnects": c["disconnects"],
+            "failures": dict(c["failures"]),
+            "connected_time": c["connected_total"] + (now - since if since is not None else 0.0),
+        },
+        # No provisioning method exists yet (issue: provisioning); the key is
+        # part of the protocol so agents can rely on it.
+        "provisioning": getattr(iface, "provisioning", None),
+    }
+    if iface.wpa_state in ("ASSOCIATED", "4WAY_HANDSHAKE", "GROUP_HANDSHAKE", "COMPLETED"):
+        net, bss, plan = iface.current_network, iface.current_bss, iface.plan
+        link = {"bssid": iface.current_bssid() or b"", "ssid": b"", "freq": 0, "signal": 0,
+                "network_id": -1, "id_str": None, "connected_for": now - since if since else 0.0}
+        if net is not None:
+            link["ssid"] = net.ssid_bytes or b""
+            link["network_id"] = net.id
+            link["id_str"] = net.id_str
+        if bss is not None:
+            link["ssid"] = bss.ssid or link["ssid"]
+            link["freq"] = bss.freq
+            link["signal"] = bss.signal
+        fields = dict(plan.status_fields()) if plan is not None else {}
+        link["pairwise_cipher"] = fields.get("pairwise_cipher", "NONE")
+        link["group_cipher"] = fields.get("group_cipher", "NONE")
+        link["akm"] = fields.get("key_mgmt", "NONE")
+        link["pmf"] = int(fields.get("pmf", 0))
+        out["link"] = link
+    return out
+
+
+def network_list(value):
+    """networks.apply's argument: a list of maps of field → value."""
+    if not isinstance(value, list):
+        raise ValueError("expected a list of network maps")
+    for item in value:
+        if not isinstance(item, dict) or not all(isinstance(k, str) for k in item):
+            raise ValueError("each network must be a map with string keys")
+    return value
+
+
+def flag(value):
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def field_text(field, value):
+    """A compact network value → the wpa_supplicant.conf text config.Network.set
+    validates: str as written, int, bool, bytes as hex, lists space-joined."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                       for v in value):
+        return " ".join(str(v) for v in value)
+    raise ValueError("%s: unsupported value type %s" % (field, type(value).__name__))
+
+
+def h_networks_apply(ctx, networks, save=True):
+    """Replace the whole network list: validate every entry first (through
+    config.Network.set, the one validator), save, then swap it in; any bad entry
+    or a failed save leaves everything as it was."""
+    from wispd import config as wconfig
+    iface = ctx.iface
+    old = iface.config
+    built = []
+    for index, item in enumerate(networks):
+        net = wconfig.Network(index)
+        for field, value in item.items():
+            try:
+                net.set(field, field_text(field, value))
+            except (ConfigError, ValueError) as e:
+                raise CommandError("invalid_value", "network %d: %s" % (index, e))
+        if "ssid" not in net:
+            raise CommandError("invalid_value", "network %d: ssid is missing" % index)
+        built.append(net)
+    cfg = wconfig.Config(old.path)
+    cfg.globals = dict(old.globals)
+    cfg.blocks = list(old.blocks)
+    cfg.networks = built
+    if save:
+        if not old.update_config:
+            raise CommandError("update_config_disabled", "saving needs update_config=1")
+        if not old.path:
+            raise CommandError("no_config_file", "no configuration file")
+        try:
+            wconfig.save(cfg)
+        except (OSError, ConfigError) as e:
+            raise CommandError("save_failed", str(e))
+    iface.replace_config(cfg)
+    iface.msg("CTRL-EVENT-NETWORKS-APPLIED count=%d saved=%d" % (len(built), int(save)))
+    return {"ids": [n.id for n in built], "saved": bool(save)}
+
+
+def h_subscribe(ctx, events=None, level=None, interfaces=None):
+    server, conn = ctx.client
+    for name, value in (("events", events), ("interfaces", interfaces)):
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value)):
+            raise CommandError("invalid_argument", "%s: expected a list of strings" % name)
+    return server.subscribe(conn, events, level, interfaces)
+
+
+def h_unsubscribe(ctx):
+    server, conn = ctx.client
+    server.unsubscribe(conn)
+
+
+def level_arg(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
+        raise ValueError("expected a level 0..5")
+    return value
+
+
 TABLE = [
     Command("PING", "ping", h_ping, text=reply.plain, scope="any"),
     Command("ATTACH", "attach", h_attach, scope="any"),
     Command("DETACH", "detach", h_detach, scope="any"),
     Command("LEVEL", "level", h_level, (Arg("level", int),), scope="any"),
-    Command("STATUS", "status", h_status, text=reply.key_values),
+    Command("STATUS", "status.text", h_status, text=reply.key_values, compact=typed.pairs),
     Command("SCAN", "scan", h_scan),
-    Command("SCAN_RESULTS", "scan_results", h_scan_results, text=reply.scan_results),
-    Command("BSS", "bss", h_bss, (Arg("which", text),), text=reply.bss),
+    Command("SCAN_RESULTS", "scan_results", h_scan_results, text=reply.scan_results,
+            compact=typed.scan_results),
+    Command("BSS", "bss", h_bss, (Arg("which", text),), text=reply.bss,
+            compact=typed.bss),
     Command("BSS_FLUSH", "bss_flush", h_bss_flush, (Arg("age", text, optional=True),)),
-    Command("LIST_NETWORKS", "networks", h_list_networks, text=reply.list_networks),
+    Command("LIST_NETWORKS", "networks", h_list_networks, text=reply.list_networks,
+            compact=typed.networks),
     Command("ADD_NETWORK", "network.add", h_add_network, text=reply.plain),
     Command("SET_NETWORK", "network.set", h_set_network,
             (Arg("id", net_id), Arg("field", text), Arg("value", text, rest=True))),
@@ -323,9 +466,21 @@ TABLE = [
     Command("SET", "config.set", h_set, (Arg("key", text), Arg("value", text, rest=True)),
             scope="any"),
     Command("TERMINATE", "terminate", h_terminate, scope="any"),
+    # Compact protocol only (no text name): see docs/control-protocol.md.
+    Command(None, "hello", h_hello, scope="any", compact=typed.plain),
+    Command(None, "status", h_status_full, compact=typed.plain),
+    Command(None, "networks.apply", h_networks_apply,
+            (Arg("networks", network_list), Arg("save", flag, optional=True)),
+            compact=typed.plain),
+    Command(None, "subscribe", h_subscribe,
+            (Arg("events", optional=True, conv=lambda v: v),
+             Arg("level", level_arg, optional=True),
+             Arg("interfaces", optional=True, conv=lambda v: v)),
+            scope="any", compact=typed.plain),
+    Command(None, "unsubscribe", h_unsubscribe, scope="any"),
 ]
 
-BY_NAME = {c.name: c for c in TABLE}
+BY_NAME = {c.name: c for c in TABLE if c.name}
 BY_OP = {c.op: c for c in TABLE}
 
 

@@ -1,0 +1,466 @@
+"""The compact control protocol: msgpack maps over a UNIX SOCK_SEQPACKET socket.
+
+One socket for the whole daemon (default /run/wispd/control); requests name the
+interface they are about.  The operations are control.commands.TABLE's, looked
+up by `op`, their typed results converted by each Command's `compact`
+converter; docs/control-protocol.md is the specification and the source of
+truth.  This module is only imported when the socket is enabled, and it is the
+only one that imports msgpack (about 1 MB of RSS we don't pay otherwise).
+
+Every connection is checked on accept (SO_PEERCRED, SO_PEERGROUPS): root, the
+daemon's own uid, or a member of the control group.  Each client has its own
+bounded send queue, so a slow or stuck subscriber only ever loses its own
+events (and is told how many with one `events_dropped`), never delays another
+client or the link.
+"""
+
+import errno
+import logging
+import os
+import socket
+import stat
+import struct
+from collections import deque
+
+from wispd import __version__
+from wispd.control import commands, typed
+from wispd.control.text import resolve_group
+
+log = logging.getLogger("wispd.control")
+
+PROTOCOL_VERSION = 1
+DEFAULT_PATH = "/run/wispd/control"
+MAX_MESSAGE = 65536       # bytes, both directions
+MAX_CLIENTS = 16
+QUEUE_MAX = 256           # events waiting in one client's queue; more are dropped
+REPLY_SLACK = 64          # replies waiting beyond that: the client is not reading at all
+MAX_BAD = 5               # garbage messages in a row before we hang up
+READ_BATCH = 16           # messages from one client per loop turn (fairness)
+DEFAULT_EVENT_LEVEL = 3   # MSG_INFO, as for wpa_ctrl monitors
+SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)
+_CRED = struct.Struct("3i")
+
+# Errors whose code is part of the protocol (docs/control-protocol.md).
+ERROR_CODES = ("bad_message", "bad_request", "unknown_version", "unknown_op",
+               "invalid_argument", "no_such_interface", "too_large", "access_denied",
+               "too_many_clients", "too_many_errors", "internal_error")
+
+
+def _msgpack():
+    import msgpack
+    return msgpack
+
+
+class Subscription:
+    __slots__ = ("events", "level", "interfaces")
+
+    def __init__(self, events=None, level=None, interfaces=None):
+        self.events = frozenset(events) if events else None
+        self.level = DEFAULT_EVENT_LEVEL if level is None else level
+        self.interfaces = frozenset(interfaces) if interfaces else None
+
+    def wants(self, ifname, level, name):
+        if level < self.level:
+            return False
+        if self.interfaces is not None and ifname not in self.interfaces:
+            return False
+        return self.events is None or name in self.events
+
+
+class Conn:
+    __slots__ = ("sock", "pid", "uid", "gid", "queue", "events_queued", "seq", "dropped",
+                 "dropped_last", "sub", "bad", "reading", "writing")
+
+    def __init__(self, sock, pid, uid, gid):
+        self.sock = sock
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+        self.queue = deque()        # (packet, is_event)
+        self.events_queued = 0
+        self.seq = 0                # last event sequence number given out
+        self.dropped = 0            # events dropped since the last events_dropped
+        self.dropped_last = 0       # seq of the last one of them
+        self.sub = None
+        self.bad = 0
+        self.reading = True
+        self.writing = False
+
+    def __repr__(self):
+        return "client(pid=%d uid=%d)" % (self.pid, self.uid)
+
+
+def peer_credentials(sock):
+    """(pid, uid, gid, supplementary gids) of the process at the other end."""
+    pid, uid, gid = _CRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                 _CRED.size))
+    groups = ()
+    for size in (4 * 64, 4 * 65536):
+        try:
+            raw = sock.getsockopt(socket.SOL_SOCKET, SO_PEERGROUPS, size)
+        except OSError as e:
+            if e.errno == errno.ERANGE:
+                continue
+            log.debug("compact: SO_PEERGROUPS: %s", e)
+            break
+        groups = struct.unpack("%dI" % (len(raw) // 4), raw[:len(raw) // 4 * 4])
+        break
+    return pid, uid, gid, groups
+
+
+def _socket_in_use(path):
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        probe.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def bind_seqpacket(path, gid):
+    """Listen at path (0660, group gid), taking over a stale file only when no
+    daemon answers on it."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+    if os.path.lexists(path):
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            raise OSError(errno.EEXIST, "%s exists and is not a socket" % path)
+        if _socket_in_use(path):
+            raise OSError(errno.EADDRINUSE, "%s is in use by another daemon" % path)
+        log.info("removing stale control socket %s", path)
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock.setblocking(False)
+    # No moment where the file is more open than 0660: create it 0600, then widen.
+    old = os.umask(0o177)
+    try:
+        sock.bind(path)
+    except OSError:
+        sock.close()
+        raise
+    finally:
+        os.umask(old)
+    try:
+        if gid is not None:
+            os.chown(path, -1, gid)
+        os.chmod(path, 0o660)
+        sock.listen(8)
+    except OSError:
+        sock.close()
+        os.unlink(path)
+        raise
+    return sock
+
+
+class CompactServer:
+    def __init__(self, daemon, path=DEFAULT_PATH, group=None):
+        mp = _msgpack()
+        self._packb = mp.Packer(use_bin_type=True).pack
+        self._unpackb = mp.unpackb
+        self.daemon = daemon
+        self.eloop = daemon.eloop
+        self.path = path
+        self.gid = resolve_group(group)
+        self.conns = {}
+        self.sock = bind_seqpacket(path, self.gid)
+        self.eloop.register_read(self.sock, self._accept)
+        if getattr(daemon, "listeners", None) is None:
+            daemon.listeners = []
+        daemon.listeners.append(self.on_event)
+
+    def close(self):
+        listeners = getattr(self.daemon, "listeners", None)
+        if listeners and self.on_event in listeners:
+            listeners.remove(self.on_event)
+        for conn in list(self.conns.values()):
+            self._flush(conn)
+            self._drop(conn, None)
+        self.eloop.unregister_read(self.sock)
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    def hello_message(self):
+        return {"type": "hello", "proto": PROTOCOL_VERSION, "daemon": "wispd " + __version__,
+                "ops": sorted(commands.BY_OP),
+                "interfaces": [i.ifname for i in self.daemon.interfaces],
+                "limits": {"max_message": MAX_MESSAGE, "max_clients": MAX_CLIENTS,
+                           "queue": QUEUE_MAX}}
+
+    # ------------------------------------------------------------------ accept
+    def allowed(self, uid, gid, groups):
+        if uid == 0 or uid == os.geteuid():
+            return True
+        return self.gid is not None and (gid == self.gid or self.gid in groups)
+
+    def _accept(self, sock):
+        try:
+            client, _ = sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            log.warning("compact: accept failed: %s", e)
+            return
+        client.setblocking(False)
+        try:
+            pid, uid, gid, groups = peer_credentials(client)
+        except OSError as e:
+            log.warning("compact: no peer credentials (%s), refused", e)
+            client.close()
+            return
+        if not self.allowed(uid, gid, groups):
+            log.warning("compact: refused pid %d uid %d gid %d: not root, not the daemon's "
+                        "uid and not in the control group", pid, uid, gid)
+            self._goodbye(client, "access_denied", "not allowed to use this socket")
+            return
+        if len(self.conns) >= MAX_CLIENTS:
+            log.warning("compact: refused pid %d uid %d: already %d clients", pid, uid,
+                        len(self.conns))
+            self._goodbye(client, "too_many_clients", "too many clients")
+            return
+        conn = Conn(client, pid, uid, gid)
+        self.conns[client.fileno()] = conn
+        log.debug("compact: %r connected", conn)
+        self.eloop.register_read(client, self._readable, conn)
+        self._queue(conn, self._packb(self.hello_message()), False)
+
+    def _goodbye(self, sock, code, message):
+        try:
+            sock.send(self._packb({"type": "error", "code": code, "message": message}))
+        except OSError:
+            pass
+        sock.close()
+
+    def _drop(self, conn, why):
+        if conn.sock.fileno() < 0:
+            return
+        if why:
+            log.info("compact: %r disconnected: %s", conn, why)
+        self.conns.pop(conn.sock.fileno(), None)
+        self.eloop.unregister_read(conn.sock)
+        if conn.writing:
+            self.eloop.unregister_write(conn.sock)
+        conn.sock.close()
+        conn.queue.clear()
+
+    # ------------------------------------------------------------------ requests
+    def _readable(self, sock, conn):
+        for _ in range(READ_BATCH):
+            try:
+                data, _, flags, _ = sock.recvmsg(MAX_MESSAGE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                self._drop(conn, str(e))
+                return
+            if not data and not flags & socket.MSG_TRUNC:
+                self._drop(conn, None)
+                return
+            if flags & socket.MSG_TRUNC:
+                self._bad(conn, None, "too_large", "message larger than %d bytes" % MAX_MESSAGE)
+            else:
+                self.handle(conn, data)
+            if conn.sock.fileno() not in self.conns or not conn.reading:
+                return
+
+    def _bad(self, conn, rid, code, message):
+        conn.bad += 1
+        if conn.bad >= MAX_BAD:
+            log.warning("compact: %r sent %d bad messages in a row, disconnecting", conn, conn.bad)
+            self._reply(conn, {"type": "error", "code": "too_many_errors",
+                               "message": "too many bad messages"})
+            self._flush(conn)
+            self._drop(conn, "too many bad messages")
+            return
+        self._error(conn, rid, code, message)
+
+    def _error(self, conn, rid, code, message):
+        self._reply(conn, {"type": "reply", "id": rid,
+                           "error": {"code": code, "message": message}})
+
+    def handle(self, conn, data):
+        """One request packet → one reply (or an error) on conn's queue."""
+        try:
+            req = self._unpackb(data, raw=False)
+        except Exception as e:
+            self._bad(conn, None, "bad_message", "not a msgpack message: %s" % type(e).__name__)
+            return
+        if not isinstance(req, dict):
+            self._bad(conn, None, "bad_request", "a request is a map")
+            return
+        rid = req.get("id")
+        if not isinstance(rid, int) or isinstance(rid, bool):
+            self._bad(conn, None, "bad_request", "a request needs an integer id")
+            return
+        version = req.get("v", PROTOCOL_VERSION)
+        if version != PROTOCOL_VERSION:
+            self._bad(conn, rid, "unknown_version", "protocol version %d only" % PROTOCOL_VERSION)
+            return
+        op = req.get("op")
+        command = commands.BY_OP.get(op) if isinstance(op, str) else None
+        if command is None:
+            self._bad(conn, rid, "unknown_op", "unknown operation %r" % (op,))
+            return
+        ifname = req.get("iface")
+        args = req.get("args", {})
+        if (ifname is not None and not isinstance(ifname, str)) or not isinstance(args, dict):
+            self._bad(conn, rid, "bad_request", "iface is a string and args a map")
+            return
+        iface = None
+        if ifname is not None:
+            iface = self.daemon.get_interface(ifname)
+            if iface is None:
+                self._error(conn, rid, "no_such_interface", "no interface %s" % ifname)
+                return
+        elif command.scope == "iface" and self.daemon.interfaces:
+            iface = self.daemon.interfaces[0]       # the usual board: one interface
+        try:
+            values = convert_args(command, args)
+        except ValueError as e:
+            self._bad(conn, rid, "invalid_argument", str(e))
+            return
+        conn.bad = 0
+        log.debug("compact: %r %s%s", conn, op, " on %s" % iface.ifname if iface else "")
+        ctx = commands.Context(self.daemon, iface, (self, conn))
+        try:
+            result = command.compact(commands.run(command, ctx, values))
+        except commands.CommandError as e:
+            self._error(conn, rid, e.code, e.message)
+            return
+        except Exception:
+            log.exception("compact: %s crashed", op)
+            self._error(conn, rid, "internal_error", "%s failed" % op)
+            return
+        if conn.sock.fileno() not in self.conns:
+            return
+        self._reply(conn, {"type": "reply", "id": rid, "result": result})
+
+    def _reply(self, conn, message):
+        packet = self._packb(message)
+        if len(packet) > MAX_MESSAGE:
+            packet = self._packb({"type": "reply", "id": message.get("id"),
+                                  "error": {"code": "too_large",
+                                            "message": "reply of %d bytes" % len(packet)}})
+        self._queue(conn, packet, False)
+        if len(conn.queue) - conn.events_queued > REPLY_SLACK and conn.reading:
+            # Asking without ever reading: stop listening until it catches up.
+            conn.reading = False
+            self.eloop.unregister_read(conn.sock)
+
+    # ------------------------------------------------------------------ events
+    def subscribe(self, conn, events=None, level=None, interfaces=None):
+        conn.sub = Subscription(events, level, interfaces)
+        return {"seq": conn.seq}
+
+    def unsubscribe(self, conn):
+        conn.sub = None
+
+    # ATTACH / DETACH / LEVEL over the compact socket (Daemon.control_* call these).
+    def attach(self, conn):
+        self.subscribe(conn)
+
+    def detach(self, conn):
+        was = conn.sub is not None
+        conn.sub = None
+        return was
+
+    def set_level(self, conn, level):
+        if conn.sub is None:
+            raise commands.CommandError("not_attached", "subscribe first")
+        conn.sub.level = level
+
+    def on_event(self, iface, level, text):
+        """Daemon.emit's listener: one typed event to every matching subscriber."""
+        subs = [c for c in self.conns.values() if c.sub is not None]
+        if not subs:
+            return
+        name, fields = typed.parse_event(text)
+        now = self.eloop.now()
+        for conn in subs:
+            if not conn.sub.wants(iface.ifname, level, name):
+                continue
+            conn.seq += 1
+            if conn.dropped or conn.events_queued >= QUEUE_MAX:
+                self._note_dropped(conn)
+                if conn.events_queued >= QUEUE_MAX:
+                    conn.dropped += 1
+                    conn.dropped_last = conn.seq
+                    continue
+            self._queue(conn, self._packb({
+                "type": "event", "seq": conn.seq, "ts": now, "iface": iface.ifname,
+                "level": level, "event": name, "data": fields, "raw": text}), True)
+
+    def _note_dropped(self, conn):
+        """Once there is room again: one events_dropped saying how many, placed
+        where the gap in seq is."""
+        if conn.dropped and conn.events_queued < QUEUE_MAX:
+            packet = self._packb({"type": "events_dropped", "count": conn.dropped,
+                                  "last_seq": conn.dropped_last})
+            conn.dropped = 0
+            self._queue(conn, packet, True)
+
+    # ------------------------------------------------------------------ sending
+    def _queue(self, conn, packet, is_event):
+        conn.queue.append((packet, is_event))
+        if is_event:
+            conn.events_queued += 1
+        if not conn.writing:
+            self._flush(conn)
+
+    def _flush(self, conn):
+        while conn.queue:
+            packet, is_event = conn.queue[0]
+            try:
+                conn.sock.send(packet)
+            except (BlockingIOError, InterruptedError):
+                if not conn.writing:
+                    conn.writing = True
+                    self.eloop.register_write(conn.sock, self._writable, conn)
+                return False
+            except OSError as e:
+                self._drop(conn, "send failed: %s" % e)
+                return False
+            conn.queue.popleft()
+            if is_event:
+                conn.events_queued -= 1
+        if conn.writing:
+            conn.writing = False
+            self.eloop.unregister_write(conn.sock)
+        return True
+
+    def _writable(self, sock, conn):
+        if self._flush(conn):
+            self._note_dropped(conn)
+        if conn.sock.fileno() in self.conns and not conn.reading \
+                and len(conn.queue) - conn.events_queued <= REPLY_SLACK // 2:
+            conn.reading = True
+            self.eloop.register_read(conn.sock, self._readable, conn)
+
+
+def convert_args(command, args):
+    """The args map → the handler's positional values, through each Arg.conv."""
+    known = {a.name for a in command.args}
+    for key in args:
+        if key not in known:
+            raise ValueError("unknown argument %r" % (key,))
+    values = []
+    present = 0
+    for arg in command.args:
+        if arg.name not in args:
+            if not arg.optional:
+                raise ValueError("missing argument %r" % arg.name)
+            values.append(None)
+            continue
+        try:
+            values.append(arg.conv(args[arg.name]))
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ValueError("%s: %s" % (arg.name, e))
+        present = len(values)
+    # Handlers take positional args with defaults: trailing absent ones keep them,
+    # an absent one before a given one is None.
+    return values[:present]

@@ -1,0 +1,523 @@
+"""SAE (Simultaneous Authentication of Equals, IEEE 802.11-2020 12.4), the
+non-AP STA side, sans-IO: authentication frame bodies in, actions out.
+
+Groups 19 (P-256) and 20 (P-384).  The password element comes from
+hunting-and-pecking (at least 40 rounds, no early exit) or from
+hash-to-element (H2E: PT from SSID + password [+ identifier], PWE = val * PT).
+
+Frames: the driver carries "SAE data" that starts at the authentication
+transaction sequence number: trans (LE16) || status (LE16) || body.  The core
+hands received frames to receive(trans, status, body) and sends what SendAuth
+asks for.  Timers belong to the core: SetTimer(seconds) asks for one call to
+timeout() after that many seconds (replacing any earlier one), CancelTimer
+cancels it.
+
+Timing exposure (CPython integers are not constant-time): the password
+element loop always runs 40 rounds and picks the result with masks; the
+quadratic residue test is blinded by a random square; secret scalar
+multiplications use a fixed-length Montgomery ladder with masked swaps
+(wispd.rsn.ecc).  What remains: big-integer operation times depend weakly on
+operand values, `pow` is a sliding window over a fixed exponent, and the
+`pwd-value >= p` rejection (probability ~2^-32 per round for P-256/P-384) is a
+branch, as in every implementation.  H2E has no password-dependent loop.
+
+Public API:
+    SaeSupplicant(own_addr, peer_addr, password, ssid=b"", groups=(19, 20),
+                  h2e=False, identifier=None, rng=os.urandom,
+                  retrans_period=1.0, max_sync=5)
+        .start() -> [actions]
+        .receive(trans, status, body) -> [actions]
+        .timeout() -> [actions]
+        .state, .group, .pmk, .pmkid, .h2e
+    Actions: SendAuth(trans, status, body) .data (the SAE data for the driver),
+             SetTimer(seconds), CancelTimer(), Accepted(pmk, pmkid, group),
+             Failed(reason, status=None, wrong_password=False)
+    Crypto helpers (used by the tests with published vectors):
+        derive_pwe_hnp(curve, password, addr1, addr2, rng=None)
+        derive_pt(curve, ssid, password, identifier=None)
+        derive_pwe_from_pt(curve, pt, addr1, addr2)
+        commit_values(curve, pwe, rand, mask) -> (scalar, element)
+        derive_keys(curve, pwe, rand, own_scalar, own_element, peer_scalar,
+                    peer_element, h2e=False, rejected_groups=()) -> (kck, pmk, pmkid)
+        confirm_value(curve, kck, h2e, send_confirm, s1, e1, s2, e2)
+        parse_commit(curve, body, h2e) -> (scalar, element, elements dict)
+"""
+
+import os
+
+from wispd.rsn import ecc
+from wispd.rsn.kdf import Hmac, kdf
+
+__all__ = ["SaeSupplicant", "SaeError", "SendAuth", "SetTimer", "CancelTimer", "Accepted",
+           "Failed", "derive_pwe_hnp", "derive_pt", "derive_pwe_from_pt", "commit_values",
+           "derive_keys", "confirm_value", "parse_commit", "STATUS_SAE_HASH_TO_ELEMENT",
+           "STATUS_ANTI_CLOGGING_TOKEN_REQ", "STATUS_GROUP_NOT_SUPPORTED",
+           "STATUS_UNKNOWN_PASSWORD_IDENTIFIER", "NOTHING", "COMMITTED", "CONFIRMED",
+           "ACCEPTED", "FAILED", "HNP_MIN_ROUNDS"]
+
+STATUS_SUCCESS = 0
+STATUS_UNSPECIFIED = 1
+STATUS_CHALLENGE_FAIL = 15
+STATUS_ANTI_CLOGGING_TOKEN_REQ = 76
+STATUS_GROUP_NOT_SUPPORTED = 77
+STATUS_UNKNOWN_PASSWORD_IDENTIFIER = 123
+STATUS_SAE_HASH_TO_ELEMENT = 126
+
+EID_EXTENSION = 255
+EXT_PASSWORD_IDENTIFIER = 33
+EXT_REJECTED_GROUPS = 92
+EXT_ANTI_CLOGGING_TOKEN = 93
+
+NOTHING, COMMITTED, CONFIRMED, ACCEPTED, FAILED = ("NOTHING", "COMMITTED", "CONFIRMED",
+                                                   "ACCEPTED", "FAILED")
+HNP_MIN_ROUNDS = 40
+PMK_LEN = 32
+
+
+class SaeError(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------- actions
+class SendAuth:
+    __slots__ = ("trans", "status", "body")
+
+    def __init__(self, trans, status, body):
+        self.trans = trans
+        self.status = status
+        self.body = body
+
+    @property
+    def data(self):
+        return (self.trans.to_bytes(2, "little") + self.status.to_bytes(2, "little")
+                + self.body)
+
+    def __repr__(self):
+        return "SendAuth(trans=%d, status=%d, %d bytes)" % (self.trans, self.status,
+                                                            len(self.body))
+
+
+class SetTimer:
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __repr__(self):
+        return "SetTimer(%r)" % self.seconds
+
+
+class CancelTimer:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "CancelTimer()"
+
+
+class Accepted:
+    __slots__ = ("pmk", "pmkid", "group")
+
+    def __init__(self, pmk, pmkid, group):
+        self.pmk = pmk
+        self.pmkid = pmkid
+        self.group = group
+
+    def __repr__(self):
+        return "Accepted(group=%d)" % self.group
+
+
+class Failed:
+    __slots__ = ("reason", "status", "wrong_password")
+
+    def __init__(self, reason, status=None, wrong_password=False):
+        self.reason = reason
+        self.status = status
+        self.wrong_password = wrong_password
+
+    def __repr__(self):
+        return "Failed(%r, status=%r, wrong_password=%r)" % (self.reason, self.status,
+                                                             self.wrong_password)
+
+
+# ---------------------------------------------------------------- crypto
+def _b(value):
+    if value is None:
+        return b""
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def _hash_len(name):
+    return 48 if name == "sha384" else 32
+
+
+def _hkdf_extract(hash_name, salt, ikm):
+    return Hmac(hash_name, salt).digest(ikm)
+
+
+def _hkdf_expand(hash_name, prk, info, length):
+    mac = Hmac(hash_name, prk)
+    out = b""
+    t = b""
+    i = 1
+    while len(out) < length:
+        t = mac.digest(t, info, bytes((i,)))
+        out += t
+        i += 1
+    return out[:length]
+
+
+def _macs(addr1, addr2):
+    a, b = bytes(addr1), bytes(addr2)
+    return max(a, b) + min(a, b)
+
+
+def derive_pwe_hnp(curve, password, addr1, addr2, rng=None):
+    """Hunting-and-pecking (12.4.4.2.2): always HNP_MIN_ROUNDS rounds (more
+    only if none found), the candidate kept with masks, QR test blinded."""
+    rng = rng or os.urandom
+    p = curve.p
+    size = curve.size
+    password = _b(password)
+    mac = Hmac("sha256", _macs(addr1, addr2))
+    prime = p.to_bytes(size, "big")
+    found = 0
+    x = 0
+    seed_lsb = 0
+    counter = 1
+    while counter <= HNP_MIN_ROUNDS or not found:
+        if counter > 255:
+            raise SaeError("no password element found")
+        seed = mac.digest(password, bytes((counter,)))
+        value = int.from_bytes(kdf("sha256", seed, b"SAE Hunting and Pecking", prime, size),
+                               "big")
+        counter += 1
+        if value >= p:
+            continue
+        y2 = curve.y2(value)
+        # Blind the value whose residuosity is tested: y2 * r^2 has the same
+        # Legendre symbol for any r != 0.
+        r = int.from_bytes(rng(size), "big") % (p - 1) + 1
+        qr = int(curve.is_square(y2 * r % p * r % p) and y2 != 0)
+        take = qr & (1 - found)
+        m = -take
+        x ^= (x ^ value) & m
+        seed_lsb ^= (seed_lsb ^ (seed[-1] & 1)) & m
+        found |= qr
+    y = curve.sqrt(curve.y2(x))
+    flip = (y & 1) ^ seed_lsb
+    ny = p - y
+    y ^= (y ^ ny) & -flip
+    return (x, y)
+
+
+def derive_pt(curve, ssid, password, identifier=None):
+    """Hash-to-element PT (12.4.4.2.3)."""
+    h = curve.hash_name
+    seed = _hkdf_extract(h, _b(ssid), _b(password) + _b(identifier))
+    length = curve.size + curve.size // 2
+    u1 = int.from_bytes(_hkdf_expand(h, seed, b"SAE Hash to Element u1 P1", length), "big")
+    u2 = int.from_bytes(_hkdf_expand(h, seed, b"SAE Hash to Element u2 P2", length), "big")
+    p1 = curve.sswu(u1 % curve.p)
+    p2 = curve.sswu(u2 % curve.p)
+    return curve.add(p1, p2)
+
+
+def derive_pwe_from_pt(curve, pt, addr1, addr2):
+    h = curve.hash_name
+    val = int.from_bytes(_hkdf_extract(h, bytes(_hash_len(h)), _macs(addr1, addr2)), "big")
+    val = val % (curve.n - 1) + 1
+    return curve.mul_secret(val, pt)
+
+
+def commit_values(curve, pwe, rand, mask):
+    """(scalar, element) of the own commit: (rand + mask) mod r, -(mask * PWE)."""
+    scalar = (rand + mask) % curve.n
+    element = curve.neg(curve.mul_secret(mask, pwe))
+    return scalar, element
+
+
+def _key_hash(curve, h2e):
+    # AKM 8 with hunting-and-pecking always uses SHA-256; H2E follows the group.
+    return curve.hash_name if h2e else "sha256"
+
+
+def derive_keys(curve, pwe, rand, own_scalar, own_element, peer_scalar, peer_element,
+                h2e=False, rejected_groups=()):
+    """(kck, pmk, pmkid) from the shared secret (12.4.5.4)."""
+    # K = rand * (peer_scalar * PWE + PEER-ELEMENT)
+    t = curve.add(curve.mul(peer_scalar, pwe), peer_element)
+    if t is None:
+        raise SaeError("peer commit leads to the point at infinity")
+    k = curve.mul_secret(rand, t)
+    if k is None:
+        raise SaeError("shared secret is the point at infinity")
+    h = _key_hash(curve, h2e)
+    hl = _hash_len(h)
+    salt = bytes(hl)
+    if h2e and rejected_groups:
+        salt = b"".join(g.to_bytes(2, "little") for g in rejected_groups)
+    keyseed = Hmac(h, salt).digest(k[0].to_bytes(curve.size, "big"))
+    nlen = (curve.n.bit_length() + 7) // 8
+    ctx = ((own_scalar + peer_scalar) % curve.n).to_bytes(nlen, "big")
+    out = kdf(h, keyseed, b"SAE KCK and PMK", ctx, hl + PMK_LEN)
+    return out[:hl], out[hl:], ctx[:16]
+
+
+def confirm_value(curve, kck, h2e, send_confirm, s1, e1, s2, e2):
+    nlen = (curve.n.bit_length() + 7) // 8
+    mac = Hmac(_key_hash(curve, h2e), kck)
+    return mac.digest(send_confirm.to_bytes(2, "little"), s1.to_bytes(nlen, "big"),
+                      curve.encode(e1), s2.to_bytes(nlen, "big"), curve.encode(e2))
+
+
+def _ext_elements(data):
+    """{ext_id: body} of extension elements; raises SaeError on truncation."""
+    out = {}
+    pos = 0
+    while pos < len(data):
+        if pos + 2 > len(data) or pos + 2 + data[pos + 1] > len(data):
+            raise SaeError("truncated element in commit")
+        eid, ln = data[pos], data[pos + 1]
+        body = data[pos + 2:pos + 2 + ln]
+        if eid == EID_EXTENSION and ln >= 1:
+            out[body[0]] = bytes(body[1:])
+        pos += 2 + ln
+    return out
+
+
+def parse_commit(curve, body, h2e):
+    """(scalar, element, {ext id: body}) of a peer commit, after the group.
+    Validates the scalar (1 < s < r) and the element (in range, on curve)."""
+    nlen = (curve.n.bit_length() + 7) // 8
+    need = nlen + 2 * curve.size
+    if len(body) < need:
+        raise SaeError("commit too short")
+    scalar = int.from_bytes(body[:nlen], "big")
+    element = curve.decode(body[nlen:need])
+    extra = _ext_elements(body[need:]) if h2e else {}
+    if not 1 < scalar < curve.n:
+        raise SaeError("invalid peer scalar")
+    if not curve.valid_point(element):
+        raise SaeError("invalid peer element")
+    return scalar, element, extra
+
+
+# ---------------------------------------------------------------- state machine
+class SaeSupplicant:
+    def __init__(self, own_addr, peer_addr, password, ssid=b"", groups=(19, 20), h2e=False,
+                 identifier=None, rng=None, retrans_period=1.0, max_sync=5, pt_cache=None):
+        self.own_addr = bytes(own_addr)
+        self.peer_addr = bytes(peer_addr)
+        self.password = _b(password)
+        self.ssid = _b(ssid)
+        self.groups = [g for g in groups if g in ecc.CURVES]
+        if not self.groups:
+            raise SaeError("no supported SAE group configured")
+        self.identifier = _b(identifier) if identifier else None
+        if self.identifier and not h2e:
+            raise SaeError("a password identifier needs hash-to-element")
+        self.h2e = bool(h2e)
+        self.rng = rng or os.urandom
+        self.retrans_period = retrans_period
+        self.max_sync = max_sync
+        self.pt_cache = pt_cache if pt_cache is not None else {}
+        self.state = NOTHING
+        self.group_index = 0
+        self.rejected_groups = []
+        self.token = None
+        self.sync = 0
+        self.send_confirm = 0
+        self.pmk = self.pmkid = self.kck = None
+        self.curve = None
+        self._own_commit = None
+        self.peer_commit = None
+
+    @property
+    def group(self):
+        return self.groups[self.group_index]
+
+    # ------------------------------------------------------------ commit
+    def _prepare(self):
+        curve = self.curve = ecc.curve_for_group(self.group)
+        if self.h2e:
+            key = (self.group, self.ssid, self.password, self.identifier)
+            pt = self.pt_cache.get(key)
+            if pt is None:
+                pt = self.pt_cache[key] = derive_pt(curve, self.ssid, self.password,
+                                                    self.identifier)
+            self.pwe = derive_pwe_from_pt(curve, pt, self.own_addr, self.peer_addr)
+        else:
+            self.pwe = derive_pwe_hnp(curve, self.password, self.own_addr, self.peer_addr,
+                                      self.rng)
+        n = curve.n
+        nlen = (n.bit_length() + 7) // 8
+        while True:
+            rand = int.from_bytes(self.rng(nlen + 8), "big") % (n - 2) + 2
+            mask = int.from_bytes(self.rng(nlen + 8), "big") % (n - 2) + 2
+            scalar = (rand + mask) % n
+            if scalar > 1:
+                break
+        self.rand = rand
+        self.scalar, self.element = commit_values(curve, self.pwe, rand, mask)
+        self._own_commit = None
+
+    def set_commit_values(self, rand, mask):
+        """Tests: use known rand/mask (the published vectors)."""
+        self.rand = rand
+        self.scalar, self.element = commit_values(self.curve, self.pwe, rand, mask)
+        self._own_commit = None
+
+    def commit_body(self):
+        if self._own_commit is None:
+            nlen = (self.curve.n.bit_length() + 7) // 8
+            out = self.group.to_bytes(2, "little")
+            if self.token is not None and not self.h2e:
+                out += self.token
+            out += self.scalar.to_bytes(nlen, "big") + self.curve.encode(self.element)
+            if self.identifier:
+                out += bytes((EID_EXTENSION, 1 + len(self.identifier),
+                              EXT_PASSWORD_IDENTIFIER)) + self.identifier
+            if self.h2e and self.rejected_groups:
+                groups = b"".join(g.to_bytes(2, "little") for g in self.rejected_groups)
+                out += bytes((EID_EXTENSION, 1 + len(groups), EXT_REJECTED_GROUPS)) + groups
+            if self.token is not None and self.h2e:
+                out += bytes((EID_EXTENSION, 1 + len(self.token),
+                              EXT_ANTI_CLOGGING_TOKEN)) + self.token
+            self._own_commit = out
+        return self._own_commit
+
+    def _commit_status(self):
+        return STATUS_SAE_HASH_TO_ELEMENT if self.h2e else STATUS_SUCCESS
+
+    def _send_commit(self):
+        return [SendAuth(1, self._commit_status(), self.commit_body()),
+                SetTimer(self.retrans_period)]
+
+    def _send_confirm(self):
+        self.send_confirm = min(self.send_confirm + 1, 0xFFFF)
+        c = confirm_value(self.curve, self.kck, self.h2e, self.send_confirm, self.scalar,
+                          self.element, self.peer_scalar, self.peer_element)
+        return [SendAuth(2, STATUS_SUCCESS, self.send_confirm.to_bytes(2, "little") + c),
+                SetTimer(self.retrans_period)]
+
+    def _fail(self, reason, status=None, wrong_password=False):
+        self.state = FAILED
+        self.rand = None
+        return [CancelTimer(), Failed(reason, status, wrong_password)]
+
+    def start(self):
+        self.sync = 0
+        self.send_confirm = 0
+        self._prepare()
+        self.state = COMMITTED
+        return self._send_commit()
+
+    # ------------------------------------------------------------ input
+    def receive(self, trans, status, body):
+        body = bytes(body)
+        if self.state in (NOTHING, ACCEPTED, FAILED):
+            return []
+        if trans == 1:
+            return self._rx_commit(status, body)
+        if trans == 2:
+            return self._rx_confirm(status, body)
+        return []
+
+    def _rx_commit(self, status, body):
+        group = int.from_bytes(body[:2], "little") if len(body) >= 2 else None
+        if status == STATUS_ANTI_CLOGGING_TOKEN_REQ:
+            if self.state != COMMITTED or group != self.group:
+                return []
+            token = body[2:]
+            if self.h2e:
+                ext = _ext_elements(token) if token else {}
+                if EXT_ANTI_CLOGGING_TOKEN in ext:
+                    token = ext[EXT_ANTI_CLOGGING_TOKEN]
+            if not token:
+                return []
+            self.token = bytes(token)
+            self._own_commit = None
+            return self._send_commit()
+        if status == STATUS_GROUP_NOT_SUPPORTED:
+            if self.state != COMMITTED or group != self.group:
+                return []
+            self.rejected_groups.append(self.group)
+            self.token = None
+            if self.group_index + 1 >= len(self.groups):
+                return self._fail("no SAE group accepted by the AP", status)
+            self.group_index += 1
+            self.sync = 0
+            self._prepare()
+            return self._send_commit()
+        if status == STATUS_UNKNOWN_PASSWORD_IDENTIFIER:
+            return self._fail("unknown SAE password identifier", status)
+        if status not in (STATUS_SUCCESS, STATUS_SAE_HASH_TO_ELEMENT):
+            return self._fail("commit rejected by the AP (status %d)" % status, status)
+        if status != self._commit_status():
+            return self._fail("AP answered with the other password element method", status)
+        if group != self.group:
+            return self._fail("AP commit for group %r, expected %d" % (group, self.group))
+        if self.state == CONFIRMED:
+            # The AP repeated its commit (our confirm was lost): answer with
+            # a new confirm if it is the same commit, else ignore it.
+            if body == self.peer_commit and self.sync < self.max_sync:
+                self.sync += 1
+                return self._send_confirm()
+            return []
+        try:
+            scalar, element, _extra = parse_commit(self.curve, body[2:], self.h2e)
+        except SaeError as e:
+            return self._fail(str(e))
+        if scalar == self.scalar and element == self.element:
+            return self._fail("reflected commit")
+        try:
+            self.kck, self.pmk, self.pmkid = derive_keys(
+                self.curve, self.pwe, self.rand, self.scalar, self.element, scalar, element,
+                self.h2e, self.rejected_groups)
+        except SaeError as e:
+            return self._fail(str(e))
+        self.peer_scalar = scalar
+        self.peer_element = element
+        self.peer_commit = body
+        self.state = CONFIRMED
+        return self._send_confirm()
+
+    def _rx_confirm(self, status, body):
+        if status != STATUS_SUCCESS:
+            # hostapd answers a confirm it cannot verify with a failure status:
+            # the passwords differ.
+            return self._fail("confirm rejected by the AP (status %d)" % status, status,
+                              wrong_password=self.state == CONFIRMED)
+        if self.state != CONFIRMED:
+            return []
+        if len(body) < 2:
+            return []
+        peer_sc = int.from_bytes(body[:2], "little")
+        expect = confirm_value(self.curve, self.kck, self.h2e, peer_sc, self.peer_scalar,
+                               self.peer_element, self.scalar, self.element)
+        if not _equal(expect, body[2:]):
+            return self._fail("AP confirm does not verify", wrong_password=True)
+        self.state = ACCEPTED
+        self.rand = None
+        return [CancelTimer(), Accepted(self.pmk, self.pmkid, self.group)]
+
+    def timeout(self):
+        if self.state not in (COMMITTED, CONFIRMED):
+            return []
+        self.sync += 1
+        if self.sync > self.max_sync:
+            return self._fail("no answer from the AP", wrong_password=self.state == CONFIRMED)
+        if self.state == COMMITTED:
+            return self._send_commit()
+        return self._send_confirm()
+
+
+def _equal(a, b):
+    a = bytes(a)
+    b = bytes(b)
+    if len(a) != len(b):
+        return False
+    acc = 0
+    for x, y in zip(a, b):
+        acc |= x ^ y
+    return acc == 0

@@ -39,7 +39,8 @@ def test_multi_bss_ap(make_ap, make_station):
     assert "ssid[0]=wispd-bss0" in status and "ssid[1]=wispd-bss1" in status, status
     sta = make_station([network("wispd-bss1", psk="another passphrase", scan_freq=ap.freq)])
     st = sta.wait_connected(timeout=30)
-    ap.wait_sta_authorized(sta.mac)
+    ap.wait_sta_authorized(sta.mac, iface=ap.ifaces()[1])
+    assert sta.mac not in ap.all_sta()
     assert st["ssid"] == "wispd-bss1"
     assert st["bssid"] != ap.bssid
     assert_data_path(ap.ifaces()[1], sta.iface)

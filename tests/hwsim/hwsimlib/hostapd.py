@@ -188,10 +188,14 @@ class HostapdAP:
         return self.proc is not None and self.proc.poll() is None
 
     # -- control interface
-    def request(self, cmd: str, timeout: float = 10.0) -> str:
+    def request(self, cmd: str, timeout: float = 10.0, iface: str = None) -> str:
+        """A control request to the first BSS, or to BSS `iface`."""
         if self.ctrl is None:
             raise RuntimeError("%s is not running" % self.name)
-        return self.ctrl.request(cmd, timeout)
+        if iface is None or iface == self.iface:
+            return self.ctrl.request(cmd, timeout)
+        with WpaCtrl(self._ctrl_path(iface), connect_timeout=2) as c:
+            return c.request(cmd, timeout)
 
     def status(self) -> dict:
         return parse_kv(self.request("STATUS"))
@@ -204,30 +208,31 @@ class HostapdAP:
     def freq(self) -> int:
         return freq_of(int(self.conf.get("channel", 1)), self.conf.get("hw_mode", "g"))
 
-    def all_sta(self) -> dict:
-        """mac -> STA info dict (includes 'flags' like [AUTH][ASSOC][AUTHORIZED])."""
+    def all_sta(self, iface: str = None) -> dict:
+        """mac -> STA info dict (includes 'flags' like [AUTH][ASSOC][AUTHORIZED]),
+        for the first BSS or BSS `iface`."""
         out = {}
-        reply = self.request("STA-FIRST")
+        reply = self.request("STA-FIRST", iface=iface)
         while reply and not reply.startswith("FAIL"):
             lines = reply.splitlines()
             mac = lines[0].strip()
             if not mac:
                 break
             out[mac] = parse_kv("\n".join(lines[1:]))
-            reply = self.request("STA-NEXT " + mac)
+            reply = self.request("STA-NEXT " + mac, iface=iface)
         return out
 
-    def wait_sta_authorized(self, mac: str, timeout: float = 10.0) -> dict:
+    def wait_sta_authorized(self, mac: str, timeout: float = 10.0, iface: str = None) -> dict:
         """The station sets COMPLETED when it sends 4-way message 4; the AP
         authorizes it only once that arrives, so poll rather than expect."""
         deadline = time.monotonic() + timeout
         while True:
-            info = self.all_sta().get(mac)
+            info = self.all_sta(iface).get(mac)
             if info is not None and "[AUTHORIZED]" in info.get("flags", ""):
                 return info
             if time.monotonic() > deadline:
                 raise AssertionError("AP %s: station %s not AUTHORIZED after %.0f s: %s"
-                                     % (self.iface, mac, timeout, info))
+                                     % (iface or self.iface, mac, timeout, info))
             time.sleep(0.1)
 
     def wait_event(self, prefixes, timeout: float = 15.0):

@@ -229,7 +229,7 @@ def build_initramfs(ver: str, paths: dict) -> str:
         with open(mods[m], "rb") as f:
             c.file("modules/%s.ko" % m, f.read())
     c.file("modules/order", ("\n".join(order) + "\n").encode())
-    tmp = paths["initramfs"] + ".tmp"
+    tmp = "%s.%d.tmp" % (paths["initramfs"], os.getpid())
     with gzip.open(tmp, "wb", compresslevel=6) as f:
         f.write(c.finish())
     os.replace(tmp, paths["initramfs"])

@@ -47,13 +47,18 @@ options:
                     default /var/lib/wispd, "" turns it off)
   --control=PATH = the compact (msgpack) control socket, for all interfaces
                    (default /run/wispd/control, "" turns it off)
+  --hook=PATH = run PATH IFNAME CONNECTED|DISCONNECTED on link changes
+                (wpa_cli -a convention; see wispd/hooks.py)
+  --provision=PATH|auto = apply a provisioning file (wispd.toml/custom.toml)
+                to the first -c config before starting; "auto" searches the
+                boot partition (see docs/provisioning.md)
 example:
   wispd -Dnl80211 -iwlan0 -c/etc/wpa_supplicant.conf
 """
 
 DEFAULT_STATE_DIR = "/var/lib/wispd"
 SHORT = "b:Bc:C:D:de:f:g:G:hi:I:KLo:O:p:P:qstuvWN"
-LONG = ["state-dir=", "control=", "help", "version"]
+LONG = ["state-dir=", "control=", "hook=", "provision=", "help", "version"]
 DEFAULT_CONTROL = "/run/wispd/control"
 
 
@@ -69,6 +74,8 @@ class Options:
         self.global_group = None
         self.state_dir = DEFAULT_STATE_DIR
         self.control = None         # None: the default path, best effort; "": off
+        self.hook = None
+        self.provision = None
         self.override_driver = None
         self.override_ctrl = None
         self.interfaces = []
@@ -129,6 +136,10 @@ def parse_args(argv):
             o.state_dir = value
         elif flag == "--control":
             o.control = value
+        elif flag == "--hook":
+            o.hook = value
+        elif flag == "--provision":
+            o.provision = value
         elif flag in ("-h", "--help"):
             o.show_help = True
         elif flag in ("-v", "--version"):
@@ -213,8 +224,17 @@ def main(argv=None):
     from wispd.drivers import DriverError
     from wispd.netfields import ConfigError
 
+    if o.provision and o.interfaces and o.interfaces[0].conf:
+        # A bad file is reported and changes nothing: start on the old config.
+        from wispd import provision
+        provision.run(None if o.provision == "auto" else o.provision,
+                      o.interfaces[0].conf, o.state_dir or provision.DEFAULT_STATE_DIR)
+
     eloop = Eloop()
     daemon = Daemon(eloop, o.global_ctrl, o.global_group, o.state_dir)
+    if o.hook:
+        from wispd import hooks
+        hooks.install(daemon, o.hook)
     try:
         daemon.open_global_control()
         for spec in o.interfaces:

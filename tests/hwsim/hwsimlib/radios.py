@@ -113,6 +113,37 @@ def run(cmd, check=True, timeout=30) -> subprocess.CompletedProcess:
     return r
 
 
+STRAY_NAMES = ("hostapd", "wpa_supplicant", "hostapd_cli", "wpa_cli")
+
+
+def kill_strays(timeout: float = 5.0) -> list:
+    """SIGKILL leftover APs/supplicants in the guest (the VM is all ours)."""
+    killed = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        name = os.path.basename(argv[0].decode(errors="replace"))
+        # "python -m wispd ..." exactly (not e.g. "pytest ... --supplicant wispd")
+        wispd = name.startswith("python") and argv[1:3] == [b"-m", b"wispd"]
+        if name in STRAY_NAMES or wispd:
+            try:
+                os.kill(int(pid), 9)
+                killed.append((int(pid), name))
+            except OSError:
+                pass
+    deadline = time.monotonic() + timeout
+    while killed and time.monotonic() < deadline and any(
+            os.path.exists("/proc/%d/cmdline" % p) and open("/proc/%d/cmdline" % p).read()
+            for p, _ in killed):
+        time.sleep(0.05)
+    return killed
+
+
 class HwsimRadios:
     """The simulated radios of one test. `ifaces` lists the module-created
     interfaces in radio order (wlan0, wlan1, ...)."""
@@ -152,7 +183,9 @@ class HwsimRadios:
         self.ifaces = []
 
     def reset(self, count: int = None) -> list:
-        """Fresh radios: processes must be gone already (the fixtures stop them)."""
+        """Fresh radios. The fixtures stop their own processes; anything a test
+        started by hand (wpa_supplicant -B, ...) is killed here."""
+        kill_strays()
         return self.load(count)
 
     def mac(self, iface: str) -> str:

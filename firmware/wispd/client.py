@@ -106,7 +106,12 @@ class Client:
             req["iface"] = iface
         if args:
             req["args"] = args
-        self.sock.send(msgpack.packb(req, use_bin_type=True))
+        if self.sock is None:
+            raise Disconnected("closed", "client is closed")
+        try:
+            self.sock.send(msgpack.packb(req, use_bin_type=True))
+        except OSError as e:
+            raise Disconnected("disconnected", str(e))
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:

@@ -84,8 +84,14 @@ def plan_for(network, bss, caps=None):
     if not (network.psk_bytes or network.passphrase):
         akms.discard(AKM_PSK)
         akms.discard(AKM_PSK_SHA256)
-    # SAE needs its own exchange; until a driver says it can carry it, skip.
-    if caps is None or not getattr(caps, "sae", False):
+    if not (network.sae_password or network.passphrase):
+        akms.discard(AKM_SAE)      # SAE needs a password, not a raw PSK
+    if AKM_SAE in akms and (caps is None or not getattr(caps, "sae", False)):
+        # The AP offers SAE but this driver cannot carry it (wext, full-MAC
+        # without SAE offload): refuse loudly rather than use a weaker AKM.
+        if _ap_offers(el.rsn, AKM_SAE):
+            _refuse_sae(network, bss, caps)
+            return None
         akms.discard(AKM_SAE)
     if not akms:
         return None
@@ -104,6 +110,37 @@ def plan_for(network, bss, caps=None):
         return None
     level = 2 if sel.akm == AKM_SAE else (network.ieee80211w or 0)
     return Plan(False, sel, el.rsn, level)
+
+
+SAE_REFUSED = {}          # ssid -> why SAE was refused (STATUS shows it)
+
+
+def _ap_offers(rsn, akm):
+    try:
+        return akm in rsnie.parse_rsn_ie(rsn).akms
+    except rsnie.IeError:
+        return False
+
+
+def _refuse_sae(network, bss, caps):
+    why = ("driver %s cannot do SAE" % ("wext" if getattr(caps, "wext", False) else
+                                        "without SAE support")) if caps is not None \
+        else "no driver capabilities"
+    key = network.ssid_bytes
+    if SAE_REFUSED.get(key) != why:
+        log.warning("network %d: %s offers SAE but the %s; not falling back to WPA-PSK",
+                    network.id, bss.bssid_txt, why)
+    SAE_REFUSED[key] = why
+
+
+def status_note(iface):
+    """STATUS lines that explain a refused SAE network."""
+    out = []
+    for net in iface.config.networks:
+        why = SAE_REFUSED.get(net.ssid_bytes)
+        if why and not net.disabled:
+            out.append(("sae_refused", "id=%d %s" % (net.id, why)))
+    return out
 
 
 def pmk_for(network):
@@ -139,8 +176,14 @@ def start_handshake(iface, event):
     # the driver saw at association time if it reported it.
     if iface.current_bss is not None and iface.current_bss.elements.rsn:
         ap_ie = iface.current_bss.elements.rsn
+    pmk = None
+    if plan.akm == AKM_SAE:
+        from wispd import saeconnect
+        pmk = saeconnect.pmk(iface)
+        if pmk is None:
+            raise SecurityError("SAE association without an SAE PMK")
     return EapolKeySupplicant(
-        pmk=pmk_for(network), spa=iface.addr, aa=event.bssid, akm=plan.akm,
+        pmk=pmk or pmk_for(network), spa=iface.addr, aa=event.bssid, akm=plan.akm,
         pairwise=plan.pairwise, group=plan.group, own_rsne=plan.own_ie, ap_rsne=ap_ie,
         mgmt_group=plan.mgmt_group, mfp=plan.mfp,
         ap_rsnxe=_rsnxe_element(iface.current_bss))
@@ -165,16 +208,20 @@ def handle_eapol(iface, src, data):
             iface.install_key(action.kind, action.cipher, action.key_idx, action.key,
                               action.seq, action.set_tx, action.addr)
         elif isinstance(action, hs.Completed):
+            # Also after a PTK rekey on a live link, as wpa_supplicant reports it.
+            iface.msg("WPA: Key negotiation completed with %s [PTK=%s GTK=%s]"
+                      % (mac_txt(iface.current_bssid() or b"\0" * 6),
+                         _CIPHER_TXT.get(iface.plan.pairwise, "?"),
+                         _CIPHER_TXT.get(iface.plan.group, "?")))
             if iface.wpa_state != st.COMPLETED:
-                iface.msg("WPA: Key negotiation completed with %s [PTK=%s GTK=%s]"
-                          % (mac_txt(iface.current_bssid() or b"\0" * 6),
-                             _CIPHER_TXT.get(iface.plan.pairwise, "?"),
-                             _CIPHER_TXT.get(iface.plan.group, "?")))
                 iface.completed()
         elif isinstance(action, hs.GroupRekeyed):
             iface.msg("WPA: Group rekeying completed with %s [GTK=%s]"
                       % (mac_txt(iface.current_bssid() or b"\0" * 6),
                          _CIPHER_TXT.get(iface.plan.group, "?")))
+        elif isinstance(action, hs.TransitionDisable):
+            from wispd import saeconnect
+            saeconnect.transition_disable(iface, action.bitmap)
         elif isinstance(action, hs.Rejected):
             log.info("%s: EAPOL-Key frame dropped: %s", iface.ifname, action.reason)
             if getattr(action, "deauth", False):

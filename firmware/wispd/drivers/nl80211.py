@@ -132,7 +132,10 @@ class Nl80211Driver(Driver):
                                                 ("SPLIT_WIPHY_DUMP", True)], NLM_F_DUMP)
         self.wiphy = m.parse_wiphy(parts)
         self.capa = self._capabilities(self.wiphy)
-        self.use_connect = _yes(self.params.get("connect", "0")) or not self.capa.sme
+        # force_connect_cmd=1 is wpa_supplicant's name for the same driver_param.
+        self.use_connect = (_yes(self.params.get("connect", "0"))
+                            or _yes(self.params.get("force_connect_cmd", "0"))
+                            or not self.capa.sme)
         self.ifindex = link.index
         self.mac = iface["mac"] or link.addr
         self._reset_link()
@@ -573,15 +576,25 @@ class Nl80211Driver(Driver):
         if parsed is None:
             return
         bssid, alg, trans, status, body = parsed
+        if alg == WLAN_AUTH_SAE:
+            # Every SAE frame (76/77/126 and failures too) goes to the SAE machine
+            # as SAE data (trans || status || body); it calls associate_after_auth()
+            # once the AP's confirm verifies.
+            self._emit(ev.Authenticated(bssid=bssid, auth_type=AUTH_SAE, status=status,
+                                        data=trans.to_bytes(2, "little")
+                                        + status.to_bytes(2, "little") + body))
+            return
         if status != 0:
             self.in_progress = False
             self._emit(ev.AuthFailed(bssid=bssid, status=status, timed_out=False, data=body))
             return
-        sae = alg == WLAN_AUTH_SAE
-        self._emit(ev.Authenticated(bssid=bssid, auth_type=AUTH_SAE if sae else "open",
-                                    status=status, data=body))
-        if not sae or trans == 2:
-            self._send_assoc()
+        self._emit(ev.Authenticated(bssid=bssid, auth_type="open", status=status, data=body))
+        self._send_assoc()
+
+    def associate_after_auth(self):
+        if self.use_connect or self.assoc is None or not self.in_progress:
+            raise DriverError("no authentication in progress")
+        self._send_assoc()
 
     def _ev_associate(self, msg, a):
         if self.use_connect or self.assoc is None or not self.in_progress:

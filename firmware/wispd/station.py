@@ -310,6 +310,15 @@ class Interface:
             log.warning("%s: cannot connect to %s: %s", self.ifname, ssid_txt(network.ssid_bytes), e)
             self.connection_failed(bss.bssid, "CONN_FAILED")
             return
+        from wispd.drivers import AKM_SAE
+        if not plan.open and plan.akm == AKM_SAE:
+            from wispd import saeconnect
+            try:
+                saeconnect.prepare(self, network, bss, plan, params)
+            except (saeconnect.SaeUnavailable, ValueError) as e:
+                self.msg("SME: SAE with %s not possible: %s" % (bss.bssid_txt, e), wlog.WARNING)
+                self.connection_failed(bss.bssid, "CONN_FAILED")
+                return
         self.msg("Trying to associate with %s (SSID='%s' freq=%d MHz)"
                  % (bss.bssid_txt, ssid_txt(network.ssid_bytes), bss.freq))
         self.set_state(AUTHENTICATING if self.capa.sme and not self.capa.connect else ASSOCIATING)
@@ -378,6 +387,9 @@ class Interface:
             st.conn_failures = 0
 
     def reset_link(self):
+        if getattr(self, "sae_session", None) is not None:
+            from wispd import saeconnect
+            saeconnect.cancel(self)
         self.current_bss = None
         self.pending_bssid = None
         self.handshake = None
@@ -412,6 +424,10 @@ class Interface:
             self._scan_finished(True)
 
     def _on_Authenticated(self, event):
+        if getattr(self, "sae_session", None) is not None:
+            from wispd import saeconnect
+            if saeconnect.on_auth(self, event):
+                return
         if self.wpa_state == AUTHENTICATING:
             self.set_state(ASSOCIATING)
 
@@ -427,6 +443,9 @@ class Interface:
             return
         self.msg("CTRL-EVENT-ASSOC-REJECT bssid=%s status_code=%d"
                  % (mac_txt(event.bssid or self.current_bssid() or b"\0" * 6), event.status or 0))
+        if getattr(self, "sae_pmksa_used", None) is not None:
+            from wispd import saeconnect
+            saeconnect.assoc_rejected(self, event.status)
         self.connection_failed(event.bssid or self.current_bssid(), "CONN_FAILED")
 
     def _on_Associated(self, event):
@@ -723,6 +742,8 @@ class Interface:
                             ("key_mgmt", "NONE")))
         out.append(("wpa_state", self.wpa_state))
         out.append(("address", mac_txt(self.addr)))
+        from wispd import security as _sec
+        out.extend(_sec.status_note(self))
         return out
 
     def replace_config(self, cfg):

@@ -148,13 +148,28 @@ def test_sae_commit_confirm_then_associate():
     assert a["AUTH_TYPE"] == m.AUTHTYPE_SAE and a["SAE_DATA"] == b"\x01\x00\x00\x00commit"
     drv.handle_nl80211(kernel_msg(m.CMD_AUTHENTICATE, [
         ("FRAME", auth_frame(alg=3, trans=1, body=b"peer-commit"))]))
+    # SAE frames reach the core as SAE data: trans || status || body
     assert events[-1] == ev.Authenticated(bssid=AP, auth_type=AUTH_SAE, status=0,
-                                          data=b"peer-commit")
+                                          data=b"\x01\x00\x00\x00peer-commit")
     assert drv.evt.cmds() == [m.CMD_AUTHENTICATE]        # the core answers first
     drv.send_auth_frame(AP, AUTH_SAE, b"\x02\x00\x00\x00confirm")
     drv.handle_nl80211(kernel_msg(m.CMD_AUTHENTICATE, [
         ("FRAME", auth_frame(alg=3, trans=2, body=b"peer-confirm"))]))
+    # no association before the core has verified the AP's confirm
+    assert drv.evt.cmds() == [m.CMD_AUTHENTICATE, m.CMD_AUTHENTICATE]
+    drv.associate_after_auth()
     assert drv.evt.cmds() == [m.CMD_AUTHENTICATE, m.CMD_AUTHENTICATE, m.CMD_ASSOCIATE]
+
+
+def test_sae_status_frames_reach_the_core():
+    drv, events = bound_driver()
+    drv.associate(wpa2_params(auth_alg=AUTH_SAE, auth_data=b"\x01\x00\x00\x00commit"))
+    for status in (76, 77, 126, 1):
+        drv.handle_nl80211(kernel_msg(m.CMD_AUTHENTICATE, [
+            ("FRAME", auth_frame(alg=3, trans=1, status=status, body=b"x"))]))
+        assert events[-1] == ev.Authenticated(bssid=AP, auth_type=AUTH_SAE, status=status,
+                                              data=bytes((1, 0, status, 0)) + b"x")
+    assert drv.evt.cmds() == [m.CMD_AUTHENTICATE]
 
 
 def test_sme_deauth_from_ap_and_local():

@@ -194,6 +194,10 @@ class Driver:
         """SAE commit/confirm over AUTHENTICATE (mac80211 drivers only)."""
         raise DriverError("SAE authentication not supported by %s" % self.name)
 
+    def associate_after_auth(self):
+        """Associate once userspace authentication (SAE) has succeeded."""
+        raise DriverError("SAE authentication not supported by %s" % self.name)
+
     def deauthenticate(self, bssid, reason):
         pass
 

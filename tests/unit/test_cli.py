@@ -113,10 +113,17 @@ def test_events_lines_and_json(d, capsys):
         waiting -= set(ready)
         if not waiting:
             break
+    # Both are subscribed now: this scan's results reach both before wisp returns.
+    assert wisp(d, capsys, "scan")[0] == 0
+    outs = []
     for p in procs:
+        lines = []
+        while not lines or "scan_results" not in lines[-1]:
+            lines.append(p.stdout.readline())
         p.send_signal(signal.SIGINT)
-    out = procs[0].communicate(10)[0]
-    out2 = procs[1].communicate(10)[0]
+        lines.append(p.communicate(10)[0])
+        outs.append("".join(lines))
+    out, out2 = outs
     assert [p.returncode for p in procs] == [0, 0]
     lines = out.splitlines()
     assert any(" fake0 scan_results" in line for line in lines), out

@@ -90,6 +90,7 @@ class Interface:
         self.early_eapol = []
         self.scan_freqs = []
         self.scan_manual = False
+        self.scan_fast = False
         self.scan_work = None
         self.connect_work = None
         self.rescan_count = 0
@@ -198,9 +199,11 @@ class Interface:
             return
         if self.radio.pending("scan"):
             return
+        fast = False
         if freqs is None and not manual:
             freqs = self.fast_reconnect_freqs()
-        self.radio.add("scan", self._start_scan, (freqs or [], manual))
+            fast = bool(freqs)
+        self.radio.add("scan", self._start_scan, (list(freqs or []), manual, fast))
 
     def fast_reconnect_freqs(self):
         """The frequencies of recently used networks, tried before a full scan."""
@@ -209,13 +212,16 @@ class Interface:
         return self.state_store.recent_freqs(self.config.networks)
 
     def _start_scan(self, work):
-        freqs, manual = work.data
+        freqs, manual, fast = work.data
         nets = [n for n in self.config.networks if self.available(n)]
         ssids = [b""] + selection.hidden_ssids(nets, max(0, self.capa.max_scan_ssids - 1))
-        for net in nets:
-            for f in net.scan_freq:
-                if freqs and f not in freqs:
-                    freqs.append(f)
+        # When every usable network names its channels (scan_freq), scanning
+        # the others is wasted time, as in wpa_supplicant.
+        if nets and all(net.scan_freq for net in nets):
+            for net in nets:
+                for f in net.scan_freq:
+                    if f not in freqs:
+                        freqs.append(f)
         try:
             self.driver.scan(ScanParams(ssids=ssids, freqs=freqs))
         except DriverBusy:
@@ -231,13 +237,14 @@ class Interface:
         self.scan_work = work
         self.scan_freqs = freqs
         self.scan_manual = manual
+        self.scan_fast = fast
         if self.wpa_state in (DISCONNECTED, INACTIVE):
             self.set_state(SCANNING)
         self.msg("CTRL-EVENT-SCAN-STARTED ")
 
     def _scan_finished(self, aborted):
         work, self.scan_work = self.scan_work, None
-        freqs, manual = self.scan_freqs, self.scan_manual
+        freqs, manual, fast = self.scan_freqs, self.scan_manual, self.scan_fast
         if aborted:
             self.msg("CTRL-EVENT-SCAN-FAILED ret=-1 retry=1")
         else:
@@ -252,9 +259,8 @@ class Interface:
             self.request_scan(1.0)
             return
         if self.wpa_state in (DISCONNECTED, INACTIVE) and not self.disconnected_by_user:
-            self.select_and_connect(partial=bool(freqs))
-        elif manual and self.wpa_state in (DISCONNECTED, INACTIVE):
-            pass
+            # After a fast-reconnect scan found nothing, go on with a full one at once.
+            self.select_and_connect(partial=fast)
 
     # ------------------------------------------------------------------ selection
     def select_and_connect(self, partial=False):

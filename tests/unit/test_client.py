@@ -143,3 +143,48 @@ def test_daemon_terminate_sends_terminating_event(wispd):
         assert ev["event"] == "terminating"
     assert d.proc.wait(5) == 0
     assert not os.path.exists(d.control)
+
+
+def test_example_fleet_agent_applies_follows_and_survives_restart(tmp_path):
+    """docs/examples/fleet_agent.py: applies the file, reports the link,
+    reapplies on change, and comes back after the daemon restarts."""
+    import json
+    import time
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    agent_py = os.path.join(root, "docs", "examples", "fleet_agent.py")
+    nets = tmp_path / "networks.toml"
+    nets.write_text('[[network]]\nssid = "cafe"\nkey_mgmt = "NONE"\n')
+    d = WispdProcess(tmp_path, "")
+    agent = subprocess.Popen([sys.executable, agent_py, "--socket", d.control,
+                              "--networks", str(nets)], stdout=subprocess.PIPE, text=True)
+    lines = []
+
+    def until(pred, what):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = agent.stdout.readline()
+            if not line:
+                break
+            lines.append(json.loads(line))
+            if pred(lines[-1]):
+                return lines[-1]
+        raise AssertionError("agent never reported %s: %s" % (what, lines[-5:]))
+    try:
+        until(lambda m: m["why"].startswith("applied 1 networks"), "apply")
+        m = until(lambda m: m["view"].get("state") == "COMPLETED", "connected")
+        assert m["view"]["link"]["ssid"] == "cafe"
+        assert 'ssid="cafe"' in open(d.conf).read()
+        d.stop()
+        until(lambda m: "daemon went away" in m["why"], "the restart")
+        d = WispdProcess(tmp_path, open(d.conf).read().split("update_config=1\n", 1)[1])
+        until(lambda m: m["why"] == "resync", "resync")
+        time.sleep(0.05)
+        nets.write_text('[[network]]\nssid = "cafe"\nkey_mgmt = "NONE"\n\n'
+                        '[[network]]\nssid = "home"\npsk = "12345678"\n')
+        os.utime(str(nets), (time.time() + 5, time.time() + 5))
+        until(lambda m: m["why"].startswith("applied 2 networks"), "re-apply")
+        assert 'ssid="home"' in open(d.conf).read()
+    finally:
+        agent.terminate()
+        agent.wait(5)
+        d.stop()

@@ -573,7 +573,8 @@ def test_ifname_prefix_and_case(h):
 def test_every_command_in_the_table_is_covered():
     """Keeps this file honest: a new command in TABLE needs a test here."""
     src = open(__file__).read()
-    missing = [cmd.name for cmd in commands.TABLE if '"%s' % cmd.name not in src]
+    # name None: compact-only operations, covered in test_compact.py.
+    missing = [cmd.name for cmd in commands.TABLE if cmd.name and '"%s' % cmd.name not in src]
     assert missing == []
 
 

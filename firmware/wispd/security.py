@@ -99,6 +99,7 @@ def plan_for(network, bss, caps=None):
         ap = rsnie.parse_rsn_ie(el.rsn)
         pmf = network.ieee80211w or 0
         if caps is not None and not caps.pmf and pmf:
+            _note_no_pmf(network, bss, caps, pmf)
             if pmf == 2:
                 return None   # the driver cannot protect management frames
             pmf = 0
@@ -133,13 +134,36 @@ def _refuse_sae(network, bss, caps):
     SAE_REFUSED[key] = why
 
 
+PMF_REFUSED = {}          # ssid -> why an ieee80211w=2 network was refused
+_PMF_DROPPED = set()      # ssids whose ieee80211w=1 was already logged as "no PMF"
+
+
+def _note_no_pmf(network, bss, caps, level):
+    """The driver cannot protect management frames (wext: cfg80211 ignores
+    IW_AUTH_MFP): say so once, and keep the refusal of ieee80211w=2 for STATUS."""
+    driver = "wext" if getattr(caps, "wext", False) else "this driver"
+    key = network.ssid_bytes
+    if level == 2:
+        why = "ieee80211w=2 (PMF required) but %s cannot protect management frames" % driver
+        if PMF_REFUSED.get(key) != why:
+            log.warning("network %d: %s refused: %s", network.id, bss.bssid_txt, why)
+        PMF_REFUSED[key] = why
+    elif key not in _PMF_DROPPED:
+        _PMF_DROPPED.add(key)
+        log.warning("network %d: ieee80211w=1 joined without PMF: %s cannot protect "
+                    "management frames", network.id, driver)
+
+
 def status_note(iface):
-    """STATUS lines that explain a refused SAE network."""
+    """STATUS lines that explain a refused SAE or PMF-required network."""
     out = []
     for net in iface.config.networks:
         why = SAE_REFUSED.get(net.ssid_bytes)
         if why and not net.disabled:
             out.append(("sae_refused", "id=%d %s" % (net.id, why)))
+        why = PMF_REFUSED.get(net.ssid_bytes)
+        if why and not net.disabled and (net.ieee80211w or 0) == 2:
+            out.append(("pmf_refused", "id=%d %s" % (net.id, why)))
     return out
 
 

@@ -162,7 +162,7 @@ def test_wext_pmf_required_refused(make_ap, make_station):
     assert ev is not None, sta.events_seen()
     st = sta.status()
     assert st["wpa_state"] != "COMPLETED"
-    reason = st.get("network_refused", "")
+    reason = st.get("pmf_refused", "")
     assert "id=0" in reason and "ieee80211w=2" in reason and "wext" in reason, st
     log = sh("cat", sta.log_path)
     assert "ieee80211w=2" in log and "cannot protect management frames" in log, log[-3000:]

@@ -264,6 +264,11 @@ def setup(install: bool = True) -> dict:
     paths = kernel_paths(ver)
     paths["version"] = ver
     build_initramfs(ver, paths)
+    if install:
+        # An i386 root for the 32-bit wext ABI scenario (cached; see i386root.py).
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import i386root
+        i386root.ensure()
     return paths
 
 

@@ -178,7 +178,9 @@ class Client:
 
     def scan(self, wait=True, timeout=30.0, progress=None, iface=None):
         """Start a scan; with wait, block until its results and return them.
-        A scan already running (busy) is waited for instead of failing."""
+        A scan already running (busy) is waited for instead of failing.  With
+        wait, this connection's subscription becomes the scan events only
+        (subscribe again afterwards, or use a second Client for a live feed)."""
         if wait:
             self.subscribe(["scan_started", "scan_results", "scan_failed"])
         try:

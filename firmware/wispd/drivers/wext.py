@@ -118,6 +118,10 @@ class WextDriver(Driver):
 
     # ------------------------------------------------------------------ lifecycle
     def init(self):
+        try:
+            socket.if_nametoindex(self.ifname)
+        except OSError:
+            raise DriverInitError("%s: no such interface" % self.ifname, errno.ENODEV)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
         try:
             name = self._ioctl(w.SIOCGIWNAME, self.abi.iwreq(self.ifname))

@@ -158,7 +158,21 @@ def _snapshot(sta, ap):
         "signal_poll": _kv(sta.wpa_cli("signal_poll")),
         "list_networks": sta.wpa_cli("list_networks"),
         "connected": [e for e in sta.events_seen() if "CTRL-EVENT-CONNECTED" in e],
+        "operstate": _operstate(sta.iface),
+        "after_disconnect": _disconnected(sta),
     }
+
+
+def _operstate(iface):
+    with open("/sys/class/net/%s/operstate" % iface) as f:
+        return f.read().strip()
+
+
+def _disconnected(sta):
+    sta.wpa_cli("disconnect")
+    ev = sta.wait_event("CTRL-EVENT-DISCONNECTED", timeout=10)
+    time.sleep(0.5)
+    return {"event": ev, "status": sta.status(), "operstate": _operstate(sta.iface)}
 
 
 def test_replies_match_wpa_supplicant(make_ap, radios, test_logdir):
@@ -196,3 +210,12 @@ def test_replies_match_wpa_supplicant(make_ap, radios, test_logdir):
     assert got["list_networks"] == ref["list_networks"]
     strip = lambda e: re.sub(r"^<\d>", "", e)
     assert [strip(e) for e in got["connected"]] == [strip(e) for e in ref["connected"]]
+    # Operstate: up once the keys are in (DHCP clients wait for it), dormant again
+    # after DISCONNECT, exactly like wpa_supplicant's.
+    assert (got["operstate"], ref["operstate"]) == ("up", "up")
+    a, b = got["after_disconnect"], ref["after_disconnect"]
+    assert a["event"] == b["event"]
+    assert a["operstate"] == b["operstate"]
+    for key, value in b["status"].items():
+        if key not in optional:
+            assert a["status"].get(key) == value, (key, a["status"], b["status"])

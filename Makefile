@@ -35,5 +35,13 @@ demo: $(STAMP)
 	$(TESTBED) setup
 	$(TESTBED) script tests/hwsim/guest/demo.py
 
+# wispd against wpa_supplicant in one testbed boot (docs/benchmarks.md); ~20 min.
+bench: $(STAMP)
+	$(TESTBED) setup
+	start=$$(date +%s); \
+	WISPD_BENCH_HOST="$$(nproc) cores,$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $$(uname -r)" \
+	  $(TESTBED) --timeout 2100 script bench/guest_bench.py $(BENCH_ARGS); \
+	  rc=$$?; $(PY) bench/stats.py --since $$start || rc=1; exit $$rc
+
 clean:
 	rm -rf $(VENV) tests/hwsim/out build *.egg-info

@@ -1,0 +1,673 @@
+#!/usr/bin/env python3
+"""`make bench`, guest side: wispd against wpa_supplicant in one testbed boot.
+
+Runs inside the hwsim VM (tests/hwsim/testbed.py script bench/guest_bench.py).
+Seven mac80211_hwsim radios: wlan0 is the WPA2-PSK AP (channel 1), wlan1 runs
+wispd, wlan2 runs wpa_supplicant (Debian's, the baseline), wlan3..wlan6 carry
+the scale APs (16 open BSSes each, multi-BSS hostapd, only up in the scale
+section).  Both supplicants run without -d (debug logging costs CPU in TCG).
+
+Every figure is taken for both supplicants in this boot, repeated, and kept
+as raw samples; bench/stats.py turns them into median [min-max] and ratios.
+Results: $WISPD_RESULTS/bench.json and bench.md (the testbed's results share),
+and the table on stdout.
+
+    guest_bench.py [--reps N] [--only cold,warm,reconnect,startup,memory,idle,scale,soak]
+                   [--idle-seconds 60] [--soak-cycles 200]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "hwsim"))
+sys.path.insert(0, HERE)
+
+from hwsimlib import RUN_DIR, log_dir  # noqa: E402
+from hwsimlib.hostapd import HostapdAP, ap_config  # noqa: E402
+from hwsimlib.radios import HwsimRadios, kill_strays  # noqa: E402
+from hwsimlib.station import Station, network, supplicant_command  # noqa: E402
+from hwsimlib.wpactrl import parse_kv  # noqa: E402
+
+import stats  # noqa: E402
+
+SSID = "bench-ap"
+PASSPHRASE = "correct horse battery"
+AP_CHANNEL = 1
+AP_FREQ = 2412
+SCALE_CHANNELS = (6, 11, 3, 9)
+SCALE_PER_RADIO = 16
+SCALE_NETS = (10, 100, 500)
+KINDS = ("wispd", "wpa_supplicant")
+SECTIONS = ("startup", "cold", "warm", "reconnect", "memory", "idle", "scale", "soak")
+PY = supplicant_command("wispd")[0]
+
+
+def say(text):
+    print("bench: %s" % text, flush=True)
+
+
+# ---------------------------------------------------------------- /proc readers
+
+def smaps(pid):
+    """(RSS kB, PSS kB) from /proc/PID/smaps_rollup."""
+    rss = pss = None
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is state (field 3); utime/stime are fields 14/15
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
+def wakeups(pid):
+    """voluntary + nonvoluntary context switches of all threads."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+    return total
+
+
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+# ---------------------------------------------------------------- the bench
+
+class Bench:
+    def __init__(self, reps, idle_seconds, soak_cycles):
+        self.reps = reps
+        self.idle_seconds = idle_seconds
+        self.soak_cycles = soak_cycles
+        self.rows = []
+        self.notes = []
+        self.raw = {}
+        self.radios = None
+        self.ap = None
+        self.bare = None
+        self.stations = {}
+        self.mem = {k: {"rss": [], "pss": []} for k in KINDS + ("bare",)}
+        self.state_root = os.path.join(RUN_DIR, "bench-state")
+        self.seq = 0
+
+    def row(self, section, name, unit, wispd, wpas, budget="", ratio=None):
+        r = {"section": section, "name": name, "unit": unit, "wispd": wispd,
+             "wpa_supplicant": wpas, "budget": budget}
+        if ratio is not None:
+            r["ratio"] = ratio
+        self.rows.append(r)
+        w = stats.summarize(wispd)
+        b = stats.summarize(wpas)
+        say("%-10s %-46s wispd %s  wpa_supplicant %s" % (
+            section, name, stats.fmt_side(w), stats.fmt_side(b)))
+
+    # -- set-up
+    def setup(self):
+        kill_strays()
+        self.radios = HwsimRadios(3 + len(SCALE_CHANNELS))
+        self.radios.load()
+        self.ap = HostapdAP(self.radios.ifaces[0],
+                            ap_config(SSID, passphrase=PASSPHRASE, channel=AP_CHANNEL),
+                            name="bench-ap", debug=False)
+        self.ap.start()
+        # The bare interpreter, alive through the whole run so that its PSS
+        # shares pages the same way the daemons' do.
+        self.bare = subprocess.Popen([PY, "-c", "import time; time.sleep(100000)"])
+        say("radios %s; AP %s on %s" % (self.radios.ifaces, SSID, self.ap.iface))
+
+    def teardown(self):
+        for s in list(self.stations.values()):
+            s.stop()
+        if self.bare is not None:
+            self.bare.kill()
+            self.bare.wait()
+        if self.ap is not None:
+            self.ap.stop()
+        kill_strays()
+
+    def station(self, kind):
+        iface = self.radios.ifaces[1 if kind == "wispd" else 2]
+        return Station(kind, iface, name="bench-%s" % kind, debug=False)
+
+    def fresh_state_dir(self, remembered=None):
+        self.seq += 1
+        d = os.path.join(self.state_root, "s%d" % self.seq)
+        os.makedirs(d)
+        if remembered:
+            with open(os.path.join(d, "recent-%s" % self.radios.ifaces[1]), "w") as f:
+                f.write("%s %d\n" % (SSID.encode().hex(), remembered))
+        return d
+
+    def extra_args(self, kind, state_dir=None):
+        if kind != "wispd":
+            return []
+        return ["--state-dir=%s" % (state_dir or ""),
+                "--control=%s" % os.path.join(RUN_DIR, "bench-compact")]
+
+    def start(self, kind, networks, state_dir=None, global_conf=None):
+        sta = self.station(kind)
+        self.stations[kind] = sta
+        sta.start(networks, global_conf=global_conf,
+                  extra_args=self.extra_args(kind, state_dir))
+        return sta
+
+    def stop(self, kind):
+        sta = self.stations.pop(kind, None)
+        if sta is not None:
+            sta.stop()
+        time.sleep(0.3)
+
+    @staticmethod
+    def wait_connected_at(sta, timeout=90.0):
+        """monotonic time of CTRL-EVENT-CONNECTED (or of the first STATUS that
+        says COMPLETED if the event came before the monitor attached)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = sta.wait_event("CTRL-EVENT-CONNECTED", timeout=0.5)
+            now = time.monotonic()
+            if ev is not None:
+                return now
+            if not sta.running:
+                raise RuntimeError("%s died; log:\n%s" % (sta.kind, sta.log_tail()))
+            if parse_kv(sta.request("STATUS")).get("wpa_state") == "COMPLETED":
+                return time.monotonic()
+            if now > deadline:
+                raise RuntimeError("%s not connected within %.0f s; log:\n%s"
+                                   % (sta.kind, timeout, sta.log_tail()))
+
+    def sample_memory(self, kind, sta):
+        time.sleep(1.0)         # let the handshake's garbage settle
+        rss, pss = smaps(sta.proc.pid)
+        self.mem[kind]["rss"].append(rss)
+        self.mem[kind]["pss"].append(pss)
+        brss, bpss = smaps(self.bare.pid)
+        self.mem["bare"]["rss"].append(brss)
+        self.mem["bare"]["pss"].append(bpss)
+
+    def connect_time(self, kind, networks, state_dir=None, memory=False):
+        sta = self.start(kind, networks, state_dir)
+        t = self.wait_connected_at(sta) - sta.started_at
+        if memory:
+            self.sample_memory(kind, sta)
+        self.stop(kind)
+        return t
+
+    # -- sections
+    def sec_startup(self):
+        bare, starts = [], {k: [] for k in KINDS}
+        for _ in range(self.reps + 2):
+            t0 = time.monotonic()
+            subprocess.run([PY, "-c", "pass"], check=True)
+            bare.append(time.monotonic() - t0)
+            for kind in KINDS:
+                starts[kind].append(self._time_to_ping(kind))
+        self.raw["startup_bare_s"] = bare
+        self.row("startup", "exec -> PING answered", "s", starts["wispd"],
+                 starts["wpa_supplicant"])
+        self.row("startup", "  / bare `python -c pass`", "x",
+                 [t / stats.median(bare) for t in starts["wispd"]],
+                 [t / stats.median(bare) for t in starts["wpa_supplicant"]], ratio=None)
+        self.row("startup", "bare `python -c pass`", "s", bare, None)
+
+    def _time_to_ping(self, kind):
+        sta = self.station(kind)
+        sta.write_conf([network(SSID, psk=PASSPHRASE)])
+        path = os.path.join(sta.ctrl_dir, sta.iface)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        local = os.path.join(RUN_DIR, "bench-ping")
+        try:
+            os.unlink(local)
+        except OSError:
+            pass
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(local)
+        s.settimeout(0.2)
+        log = open(sta.log_path, "a")
+        t0 = time.monotonic()
+        proc = subprocess.Popen(sta.command(self.extra_args(kind, "")), stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        took = None
+        try:
+            while time.monotonic() - t0 < 30:
+                if proc.poll() is not None:
+                    raise RuntimeError("%s exited at start: %s" % (kind, sta.log_tail()))
+                try:
+                    s.sendto(b"PING", path)
+                    if s.recv(4096).startswith(b"PONG"):
+                        took = time.monotonic() - t0
+                        break
+                except OSError:
+                    time.sleep(0.002)
+            s.sendto(b"TERMINATE", path)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            s.close()
+            os.unlink(local)
+        if took is None:
+            raise RuntimeError("%s: no PONG within 30 s" % kind)
+        time.sleep(0.3)
+        return took
+
+    def sec_cold(self):
+        nets = [network(SSID, psk=PASSPHRASE)]
+        t = {k: [] for k in KINDS}
+        for _ in range(self.reps):
+            for kind in KINDS:
+                t[kind].append(self.connect_time(kind, nets, self.fresh_state_dir(), memory=True))
+        self.raw["cold"] = t
+        self.row("connect", "cold: start -> COMPLETED, full scan", "s", t["wispd"],
+                 t["wpa_supplicant"], "<= 1.0x")
+
+    def sec_warm(self):
+        nets = [network(SSID, psk=PASSPHRASE)]
+        pinned = [network(SSID, psk=PASSPHRASE, scan_freq=AP_FREQ)]
+        w, p = [], []
+        for _ in range(self.reps):
+            w.append(self.connect_time("wispd", nets, self.fresh_state_dir(AP_FREQ),
+                                       memory=True))
+            p.append(self.connect_time("wpa_supplicant", pinned, memory=True))
+        self.raw["warm"] = {"wispd": w, "wpa_supplicant_scan_freq": p}
+        self.row("connect", "warm: wispd remembered freq vs wpa_s scan_freq", "s", w, p,
+                 "<= 1.5x")
+        cold_b = self.raw.get("cold", {}).get("wpa_supplicant")
+        cold_w = self.raw.get("cold", {}).get("wispd")
+        if cold_b:
+            self.row("connect", "warm: wispd remembered vs wpa_s no scan_freq", "s", w,
+                     cold_b, "<= 0.25x")
+        if cold_w:
+            self.row("connect", "warm/cold of wispd itself", "x", None, None,
+                     ratio=stats.median(w) / stats.median(cold_w))
+
+    def sec_reconnect(self):
+        nets = [network(SSID, psk=PASSPHRASE)]
+        t = {k: [] for k in KINDS}
+        for kind in KINDS:
+            sta = self.start(kind, nets, self.fresh_state_dir())
+            self.wait_connected_at(sta)
+            for _ in range(self.reps):
+                self.ap.stop()
+                if sta.wait_event("CTRL-EVENT-DISCONNECTED", timeout=20) is None:
+                    raise RuntimeError("%s saw no DISCONNECTED after the AP stopped" % kind)
+                time.sleep(2.0)
+                self.ap.start()
+                t0 = time.monotonic()
+                t[kind].append(self.wait_connected_at(sta) - t0)
+                time.sleep(0.5)
+            self.stop(kind)
+        self.raw["reconnect"] = t
+        self.row("connect", "reconnect: AP beaconing again -> COMPLETED", "s", t["wispd"],
+                 t["wpa_supplicant"])
+
+    def sec_memory(self):
+        m = self.mem
+        if not m["wispd"]["rss"]:
+            # Nothing sampled yet (--only memory): one connected start each.
+            nets = [network(SSID, psk=PASSPHRASE)]
+            for kind in KINDS:
+                self.connect_time(kind, nets, self.fresh_state_dir(), memory=True)
+        bare_rss = stats.median(m["bare"]["rss"])
+        bare_pss = stats.median(m["bare"]["pss"])
+        self.raw["memory"] = m
+        self.row("memory", "RSS connected idle", "kB", m["wispd"]["rss"],
+                 m["wpa_supplicant"]["rss"])
+        self.row("memory", "PSS connected idle", "kB", m["wispd"]["pss"],
+                 m["wpa_supplicant"]["pss"])
+        self.row("memory", "bare interpreter RSS / PSS", "kB", m["bare"]["rss"],
+                 m["bare"]["pss"], ratio=None)
+        self.row("memory", "RSS / bare interpreter RSS", "x",
+                 [v / float(bare_rss) for v in m["wispd"]["rss"]],
+                 [v / float(bare_rss) for v in m["wpa_supplicant"]["rss"]],
+                 "wispd <= 2.2x (aim 1.8x)", ratio=None)
+        self.row("memory", "PSS / bare interpreter PSS", "x",
+                 [v / float(bare_pss) for v in m["wispd"]["pss"]],
+                 [v / float(bare_pss) for v in m["wpa_supplicant"]["pss"]], ratio=None)
+
+    def sec_idle(self):
+        nets = [network(SSID, psk=PASSPHRASE)]
+        stas = {k: self.start(k, nets, self.fresh_state_dir()) for k in KINDS}
+        for sta in stas.values():
+            self.wait_connected_at(sta)
+        time.sleep(3.0)      # let post-connect work finish
+        for sta in stas.values():
+            sta.mon.pending_events()
+        before = {k: (cpu_seconds(s.proc.pid), wakeups(s.proc.pid)) for k, s in stas.items()}
+        time.sleep(self.idle_seconds)
+        after = {k: (cpu_seconds(s.proc.pid), wakeups(s.proc.pid)) for k, s in stas.items()}
+        events = {k: len(s.mon.pending_events()) for k, s in stas.items()}
+        for k in KINDS:
+            self.stop(k)
+        cpu = {k: after[k][0] - before[k][0] for k in KINDS}
+        wk = {k: after[k][1] - before[k][1] for k in KINDS}
+        self.raw["idle"] = {"cpu_s": cpu, "wakeups": wk, "events": events,
+                            "seconds": self.idle_seconds}
+        self.row("idle", "CPU seconds over %d s connected" % self.idle_seconds, "s",
+                 cpu["wispd"], cpu["wpa_supplicant"])
+        self.row("idle", "wake-ups (ctx switches) over %d s" % self.idle_seconds, "n",
+                 wk["wispd"], wk["wpa_supplicant"], "no periodic wake-ups")
+        self.row("idle", "monitor events seen while idle", "n", events["wispd"],
+                 events["wpa_supplicant"])
+
+    # scale --------------------------------------------------------------
+    def scale_networks(self, n):
+        nets = [network(SSID, psk=PASSPHRASE)]
+        for i in range(n - 1):
+            # The first 64 name the (open) scale BSSes but want a PSK: every
+            # one is looked at by selection, none is joined.
+            name = ("scale-%02d" % i) if i < 64 else ("absent-%03d" % i)
+            nets.append(network(name, psk="password%03d" % i))
+        return nets
+
+    def start_scale_aps(self):
+        aps = []
+        for k, ch in enumerate(SCALE_CHANNELS):
+            iface = self.radios.ifaces[3 + k]
+            first = k * SCALE_PER_RADIO
+            extra = [{"ssid": "scale-%02d" % (first + j)} for j in range(1, SCALE_PER_RADIO)]
+            ap = HostapdAP(iface, ap_config("scale-%02d" % first, security="open",
+                                            channel=ch), bsses=extra,
+                           name="scale-%d" % k, debug=False)
+            ap.start(timeout=90)
+            aps.append(ap)
+        return aps
+
+    def scan_until(self, sta, want, tries=6):
+        count = 0
+        for _ in range(tries):
+            for _ in range(20):
+                if sta.request("SCAN").startswith("OK"):
+                    break
+                time.sleep(0.5)
+            sta.wait_event("CTRL-EVENT-SCAN-RESULTS", timeout=60)
+            count = len(self.scan_lines(sta))
+            if count >= want:
+                break
+        return count
+
+    @staticmethod
+    def scan_lines(sta):
+        return [l for l in sta.request("SCAN_RESULTS").splitlines()[1:] if l.strip()]
+
+    @staticmethod
+    def timed(sta, cmd, n):
+        out = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            sta.request(cmd)
+            out.append(time.perf_counter() - t0)
+        return out
+
+    def collect_bsses(self, sta):
+        """Every BSS through the control socket: ScanResults + BSS latencies."""
+        from wispd.drivers import ScanResult
+        results, lat = [], []
+        for line in self.scan_lines(sta):
+            bssid = line.split("\t")[0]
+            t0 = time.perf_counter()
+            kv = parse_kv(sta.request("BSS " + bssid))
+            lat.append(time.perf_counter() - t0)
+            if "ie" not in kv:
+                continue
+            caps = kv.get("capabilities", "0")
+            results.append(ScanResult(bytes.fromhex(bssid.replace(":", "")),
+                                      int(kv.get("freq", 0)), bytes.fromhex(kv["ie"]),
+                                      signal=int(kv.get("level", 0)),
+                                      caps=int(caps, 16) if caps.startswith("0x") else int(caps)))
+        return results, lat
+
+    @staticmethod
+    def time_selection(conf_path, results, passes=15):
+        """selection.select on the daemon's config file and its BSS table as
+        the control socket reports it (IEs included), in this process."""
+        from wispd import config as wconfig
+        from wispd import selection
+        from wispd.bss import BssTable
+        cfg = wconfig.load(conf_path)
+        table = BssTable()
+        table.update(results, [], time.monotonic())
+        for b in table:
+            b.elements          # parsed at scan time in the daemon too
+        out = []
+        cand = None
+        for _ in range(passes):
+            t0 = time.perf_counter()
+            cand = selection.select(cfg.networks, table, lambda n: not n.disabled, set(), None)
+            out.append(time.perf_counter() - t0)
+        return out, cand
+
+    def sec_scale(self):
+        want = 1 + len(SCALE_CHANNELS) * SCALE_PER_RADIO
+        res = {k: {} for k in KINDS}
+        per_bss = {}
+        aps = []
+        try:
+            n = SCALE_NETS[0]
+            # Per-BSS memory: the same daemons before and after the scale APs.
+            stas = {k: self.start(k, self.scale_networks(n), self.fresh_state_dir())
+                    for k in KINDS}
+            for sta in stas.values():
+                self.wait_connected_at(sta)
+            time.sleep(1.0)
+            before = {k: (smaps(s.proc.pid)[0], len(self.scan_lines(s)))
+                      for k, s in stas.items()}
+            aps = self.start_scale_aps()
+            say("scale APs up: %d BSSes" % (len(aps) * SCALE_PER_RADIO))
+            for kind in KINDS:
+                self._scale_measure(kind, stas[kind], n, want, res)
+                r = res[kind][n]
+                rss0, cnt0 = before[kind]
+                if r["bsses"] > cnt0:
+                    per_bss[kind] = (r["rss"] - rss0) / float(r["bsses"] - cnt0)
+                self.stop(kind)
+            for n in SCALE_NETS[1:]:
+                for kind in KINDS:
+                    sta = self.start(kind, self.scale_networks(n), self.fresh_state_dir())
+                    self.wait_connected_at(sta)
+                    self._scale_measure(kind, sta, n, want, res)
+                    self.stop(kind)
+        finally:
+            for ap in aps:
+                ap.stop()
+        self.raw["scale"] = {"results": res, "per_bss_kb": per_bss}
+        for n in SCALE_NETS:
+            self.row("scale", "%d nets: BSSes seen" % n, "n", res["wispd"][n]["bsses"],
+                     res["wpa_supplicant"][n]["bsses"], ">= %d" % want)
+        for n in SCALE_NETS:
+            self.row("scale", "%d nets: selection pass (in-process)" % n, "ms",
+                     [v * 1e3 for v in res["wispd"][n]["select"]], None, "linear")
+        for n in SCALE_NETS:
+            self.row("scale", "%d nets: SCAN_RESULTS latency" % n, "ms",
+                     [v * 1e3 for v in res["wispd"][n]["scan_results"]],
+                     [v * 1e3 for v in res["wpa_supplicant"][n]["scan_results"]])
+        for n in SCALE_NETS:
+            self.row("scale", "%d nets: BSS <bssid> latency" % n, "ms",
+                     [v * 1e3 for v in res["wispd"][n]["bss"]],
+                     [v * 1e3 for v in res["wpa_supplicant"][n]["bss"]])
+        for n in SCALE_NETS:
+            self.row("scale", "%d nets: RSS connected, %d BSSes" % (n, want), "kB",
+                     res["wispd"][n]["rss"], res["wpa_supplicant"][n]["rss"])
+        lo, hi = SCALE_NETS[0], SCALE_NETS[-1]
+        per_net = {k: (res[k][hi]["rss"] - res[k][lo]["rss"]) / float(hi - lo) for k in KINDS}
+        self.row("scale", "memory per network (%d->%d)" % (lo, hi), "kB", per_net["wispd"],
+                 per_net["wpa_supplicant"])
+        self.row("scale", "memory per BSS (1 -> %d BSSes)" % want, "kB",
+                 per_bss.get("wispd"), per_bss.get("wpa_supplicant"))
+        xs = list(SCALE_NETS)
+        sel = [stats.median(res["wispd"][n]["select"]) for n in xs]
+        srl = {k: [stats.median(res[k][n]["scan_results"]) for n in xs] for k in KINDS}
+        self.row("scale", "growth exponent selection 10->500 (1=linear)", "",
+                 stats.growth_exponent(xs, sel), None, "< 1.5", ratio=None)
+        self.row("scale", "growth exponent SCAN_RESULTS 10->500", "",
+                 stats.growth_exponent(xs, srl["wispd"]),
+                 stats.growth_exponent(xs, srl["wpa_supplicant"]), "< 1.5", ratio=None)
+
+    def _scale_measure(self, kind, sta, n, want, res):
+        count = self.scan_until(sta, want)
+        time.sleep(1.0)
+        r = {"bsses": count, "rss": smaps(sta.proc.pid)[0]}
+        r["scan_results"] = self.timed(sta, "SCAN_RESULTS", 15)
+        results, lat = self.collect_bsses(sta)
+        r["bss"] = lat
+        if kind == "wispd":
+            sel, cand = self.time_selection(sta.conf_path, results)
+            r["select"] = sel
+            r["selected"] = None if cand is None else cand.network.ssid_bytes.decode()
+        res[kind][n] = r
+        say("scale %s n=%d: %d BSSes, RSS %d kB" % (kind, n, count, r["rss"]))
+
+    # soak ---------------------------------------------------------------
+    def sec_soak(self):
+        nets = [network(SSID, psk=PASSPHRASE, scan_freq=AP_FREQ)]
+        stas = {k: self.start(k, nets, self.fresh_state_dir(AP_FREQ)) for k in KINDS}
+        for sta in stas.values():
+            self.wait_connected_at(sta)
+        time.sleep(1.0)
+        start = {k: (smaps(s.proc.pid)[0], open_fds(s.proc.pid)) for k, s in stas.items()}
+        lost = {k: 0 for k in KINDS}
+        done = 0
+        for cycle in range(self.soak_cycles):
+            for s in stas.values():
+                s.request("DISCONNECT")
+            for k, s in stas.items():
+                if s.wait_event("CTRL-EVENT-DISCONNECTED", timeout=15) is None:
+                    lost[k] += 1
+            for s in stas.values():
+                s.request("RECONNECT")
+            for k, s in stas.items():
+                if s.wait_event("CTRL-EVENT-CONNECTED", timeout=30) is None:
+                    lost[k] += 1
+                    self.wait_connected_at(s, timeout=30)
+            done = cycle + 1
+            if done % 50 == 0:
+                say("soak: %d cycles" % done)
+        time.sleep(1.0)
+        end = {k: (smaps(s.proc.pid)[0], open_fds(s.proc.pid)) for k, s in stas.items()}
+        for k in KINDS:
+            self.stop(k)
+        self.raw["soak"] = {"cycles": done, "start": start, "end": end, "lost": lost}
+        self.row("soak", "%d cycles: RSS growth" % done, "kB",
+                 end["wispd"][0] - start["wispd"][0],
+                 end["wpa_supplicant"][0] - start["wpa_supplicant"][0], "< 1024 kB")
+        self.row("soak", "open fds at start", "n", start["wispd"][1], start["wpa_supplicant"][1])
+        self.row("soak", "open fds at end", "n", end["wispd"][1], end["wpa_supplicant"][1],
+                 "no growth")
+        self.row("soak", "lost events (of %d)" % (2 * done), "n", lost["wispd"],
+                 lost["wpa_supplicant"], "0")
+
+
+def versions():
+    def first_line(cmd):
+        try:
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=120)
+            for line in r.stdout.splitlines():
+                if line.strip():
+                    return line.strip()
+        except (OSError, subprocess.SubprocessError) as e:
+            return str(e)
+        return "?"
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": "guest: qemu TCG, %d vCPU (%s); host: %s" % (
+            os.cpu_count() or 0, model, os.environ.get("WISPD_BENCH_HOST", "?")),
+        "kernel": platform.release(),
+        "python": first_line([PY, "-VV"]),
+        "hostapd": first_line(["hostapd", "-v"]),
+        "wpa_supplicant": first_line(["wpa_supplicant", "-v"]),
+        "wispd": first_line([PY, "-m", "wispd", "-v"]),
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--only", default=",".join(SECTIONS))
+    ap.add_argument("--idle-seconds", type=int, default=60)
+    ap.add_argument("--soak-cycles", type=int, default=200)
+    ns = ap.parse_args(argv)
+    wanted = [s for s in ns.only.split(",") if s]
+    for s in wanted:
+        if s not in SECTIONS:
+            ap.error("unknown section %s (known: %s)" % (s, ", ".join(SECTIONS)))
+    t_start = time.monotonic()
+    env = versions()
+    env["repetitions"] = ns.reps
+    b = Bench(ns.reps, ns.idle_seconds, ns.soak_cycles)
+    complete = True
+    try:
+        b.setup()
+        for s in SECTIONS:
+            if s not in wanted:
+                continue
+            t0 = time.monotonic()
+            say("section %s" % s)
+            try:
+                getattr(b, "sec_" + s)()
+            except Exception as e:          # keep going: report what was measured
+                import traceback
+                traceback.print_exc()
+                complete = False
+                b.notes.append("section %s failed: %s" % (s, str(e).splitlines()[0]))
+                for kind in KINDS:
+                    b.stop(kind)
+            b.raw.setdefault("section_s", {})[s] = round(time.monotonic() - t0, 1)
+    finally:
+        b.teardown()
+    env["wall_time_s"] = round(time.monotonic() - t_start, 1)
+    b.notes += [
+        "Both supplicants run without -d; wispd with --state-dir (empty for cold) and its "
+        "compact socket on; memory is sampled 1 s after COMPLETED in each cold/warm start.",
+        "Bare interpreter: the venv python running `import time; time.sleep()`, alive "
+        "during the whole run (so PSS shares pages the same way); start-up bare is `-c pass`.",
+        "Wake-ups: voluntary+nonvoluntary context switches (/proc/PID/task/*/status).",
+        "Selection: wispd.selection.select timed in the bench process on the daemon's "
+        "config file and the BSS table read back through BSS <bssid> (IEs included).",
+    ]
+    result = {"env": env, "rows": b.rows, "raw": b.raw, "notes": b.notes,
+              "complete": complete and wanted == list(SECTIONS), "sections": wanted}
+    outdir = os.environ.get("WISPD_RESULTS") or os.path.dirname(log_dir())
+    with open(os.path.join(outdir, "bench.json"), "w") as f:
+        json.dump(result, f, indent=1, default=str)
+    with open(os.path.join(outdir, "bench.md"), "w") as f:
+        f.write(stats.render_summary(result))
+    print("\n" + stats.render_text(b.rows), flush=True)
+    say("results: %s/bench.json, bench.md" % outdir)
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

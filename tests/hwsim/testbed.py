@@ -351,6 +351,35 @@ def _tail(path: str, n: int = 80) -> str:
     return "\n".join(lines[-n:])
 
 
+def _vm_slot(deadline: float):
+    """TCG VMs on a small machine slow each other down until hostapd's 100 ms
+    EAPOL timeouts fire; take one of nproc//2 machine-wide slots (flock)
+    before booting. $WISPD_TESTBED_SLOTS overrides the count."""
+    import fcntl
+    slots = int(os.environ.get("WISPD_TESTBED_SLOTS") or max(1, (os.cpu_count() or 2) // 2))
+    os.makedirs(cache_dir(), exist_ok=True)
+    said = False
+    while True:
+        for i in range(slots):
+            f = open(os.path.join(cache_dir(), "vm-slot-%d.lock" % i), "a+")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                f.seek(0)
+                f.truncate()
+                f.write("%d\n" % os.getpid())
+                f.flush()
+                return f
+            except OSError:
+                f.close()
+        if time.monotonic() > deadline:
+            raise TestbedError("no free VM slot (other testbed VMs running) before the "
+                               "deadline; see %s/vm-slot-*.lock" % cache_dir())
+        if not said:
+            log("waiting for a free VM slot (%d in use by other testbed runs)" % slots)
+            said = True
+        time.sleep(1.0)
+
+
 def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
          interactive: bool = False, echo: bool = True, memory: int = 1024,
          install: bool = True) -> int:
@@ -373,11 +402,17 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
     log("booting kernel %s; results in %s" % (paths["version"], outdir))
     with open(os.path.join(outdir, "qemu-cmd.txt"), "w") as f:
         f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+    # Humans in a shell do not hold a slot; waiting does not eat the run's timeout.
+    slot = None if interactive else _vm_slot(time.monotonic() + timeout)
     start = time.monotonic()
-    if interactive:
-        status = _boot_interactive(cmd, console, timeout)
-    else:
-        status = _boot_captured(cmd, console, timeout, echo)
+    try:
+        if interactive:
+            status = _boot_interactive(cmd, console, timeout)
+        else:
+            status = _boot_captured(cmd, console, timeout, echo)
+    finally:
+        if slot is not None:
+            slot.close()
     elapsed = time.monotonic() - start
     rc_file = os.path.join(outdir, "rc")
     rc = None
@@ -520,17 +555,24 @@ def main(argv=None) -> int:
     if "--" in argv:
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1:]
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--timeout", type=float,
-                    default=float(os.environ.get("WISPD_TESTBED_TIMEOUT", DEFAULT_TIMEOUT)),
-                    help="overall deadline in seconds (default %(default)s)")
-    ap.add_argument("--drive", action="append", default=[],
-                    help="extra raw disk image for the guest (virtio, /dev/vdX)")
+    def common(parser, suppress):
+        parser.add_argument(
+            "--timeout", type=float,
+            default=argparse.SUPPRESS if suppress else float(
+                os.environ.get("WISPD_TESTBED_TIMEOUT", DEFAULT_TIMEOUT)),
+            help="overall deadline in seconds (default %d or $WISPD_TESTBED_TIMEOUT)"
+                 % DEFAULT_TIMEOUT)
+        parser.add_argument("--drive", action="append",
+                            default=argparse.SUPPRESS if suppress else [],
+                            help="extra raw disk image for the guest (virtio, /dev/vdX)")
+        return parser
+
+    ap = common(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]), False)
     sub = ap.add_subparsers(dest="mode", required=True)
-    sub.add_parser("setup", help="install packages, cache kernel and initramfs")
-    sub.add_parser("run", help="run the hwsim pytest suite in one boot")
-    sub.add_parser("shell", help="interactive shell with radios and a WPA2 AP up")
-    sp = sub.add_parser("script", help="run a guest script")
+    common(sub.add_parser("setup", help="install packages, cache kernel and initramfs"), True)
+    common(sub.add_parser("run", help="run the hwsim pytest suite in one boot"), True)
+    common(sub.add_parser("shell", help="interactive shell with radios and a WPA2 AP up"), True)
+    sp = common(sub.add_parser("script", help="run a guest script"), True)
     sp.add_argument("path")
     sp.add_argument("args", nargs=argparse.REMAINDER)
     ns = ap.parse_args(argv)

@@ -109,17 +109,23 @@ def _rsnxe(h2e):
 
 
 class _Session:
-    __slots__ = ("machine", "bssid", "network", "started")
+    __slots__ = ("machine", "bssid", "network", "started", "params", "steps", "h2e")
 
     def __init__(self, machine, bssid, network, started):
         self.machine = machine
         self.bssid = bssid
         self.network = network
         self.started = started
+        self.params = None
+        self.steps = None
+        self.h2e = False
 
 
 def prepare(iface, network, bss, plan, params):
-    """Make params start SAE (or PMKSA caching) with this BSS."""
+    """Make params start SAE (or PMKSA caching) with this BSS.  Returns True
+    when SAE runs: the commit is then computed from the event loop and this
+    module calls driver.associate(params) itself; False when the caller
+    associates now (PMKSA caching)."""
     cancel(iface)
     iface.sae_pmk = None
     iface.sae_pmksa_used = None
@@ -151,17 +157,40 @@ def prepare(iface, network, bss, plan, params):
         params.auth_data = None
         iface.sae_pmk = entry.pmk
         iface.sae_pmksa_used = entry
-        return
+        return False
     machine = saelib.SaeSupplicant(
         iface.addr, bss.bssid, password, ssid=network.ssid_bytes,
         groups=_sae_groups(iface.config), h2e=h2e, identifier=_password_id(network),
         retrans_period=RETRANS_PERIOD, pt_cache=_pt_cache(iface))
-    t0 = iface.eloop.now()
-    actions = machine.start()
+    session = iface.sae_session = _Session(machine, bss.bssid, network, iface.eloop.now())
+    session.params = params
+    session.steps = machine.start_steps()
+    session.h2e = h2e
+    params.auth_alg = AUTH_SAE
+    # The commit takes a while on a slow CPU: compute it in steps from the
+    # event loop (control requests keep being answered), then authenticate.
+    iface.eloop.register_timeout(0, _commit_step, iface)
+    return True
+
+
+def _commit_step(iface):
+    session = getattr(iface, "sae_session", None)
+    if session is None or session.steps is None:
+        return
+    try:
+        next(session.steps)
+    except StopIteration as e:
+        actions = e.value
+    except saelib.SaeError as e:
+        _failed(iface, session, saelib.Failed(str(e)))
+        return
+    else:
+        iface.eloop.register_timeout(0, _commit_step, iface)
+        return
+    session.steps = None
     log.debug("%s: SAE commit (group %d, %s) computed in %.0f ms", iface.ifname,
-              machine.group, "H2E" if h2e else "hunting-and-pecking",
-              (iface.eloop.now() - t0) * 1000)
-    iface.sae_session = _Session(machine, bss.bssid, network, t0)
+              session.machine.group, "H2E" if session.h2e else "hunting-and-pecking",
+              (iface.eloop.now() - session.started) * 1000)
     first = None
     rest = []
     for a in actions:
@@ -169,8 +198,14 @@ def prepare(iface, network, bss, plan, params):
             first = a
         else:
             rest.append(a)
-    params.auth_alg = AUTH_SAE
-    params.auth_data = first.data
+    session.params.auth_data = first.data
+    try:
+        iface.driver.associate(session.params)
+    except DriverError as e:
+        log.warning("%s: cannot start SAE authentication: %s", iface.ifname, e)
+        iface.sae_session = None
+        iface.connection_failed(session.bssid, "CONN_FAILED")
+        return
     _run(iface, rest)
 
 
@@ -192,6 +227,7 @@ def _rsn_ie_with_pmkid(plan, pmkid):
 
 def cancel(iface):
     iface.eloop.cancel_timeout(_retransmit, iface)
+    iface.eloop.cancel_timeout(_commit_step, iface)
     iface.sae_session = None
 
 
@@ -268,6 +304,9 @@ def _failed(iface, session, a):
     log.info("%s: SAE with %s failed: %s", iface.ifname, mac_txt(session.bssid), a.reason)
     iface.msg("SME: SAE authentication with %s failed: %s" % (mac_txt(session.bssid),
                                                                a.reason))
+    if a.status is not None:
+        iface.msg("CTRL-EVENT-AUTH-REJECT %s auth_type=3 auth_transaction=%d status_code=%d"
+                  % (mac_txt(session.bssid), 2 if a.wrong_password else 1, a.status))
     try:
         iface.driver.deauthenticate(session.bssid, 1)
     except DriverError:

@@ -317,10 +317,11 @@ class Interface:
             self.connection_failed(bss.bssid, "CONN_FAILED")
             return
         from wispd.drivers import AKM_SAE
+        deferred = False
         if not plan.open and plan.akm == AKM_SAE:
             from wispd import saeconnect
             try:
-                saeconnect.prepare(self, network, bss, plan, params)
+                deferred = saeconnect.prepare(self, network, bss, plan, params)
             except (saeconnect.SaeUnavailable, ValueError) as e:
                 self.msg("SME: SAE with %s not possible: %s" % (bss.bssid_txt, e), wlog.WARNING)
                 self.connection_failed(bss.bssid, "CONN_FAILED")
@@ -329,7 +330,8 @@ class Interface:
                  % (bss.bssid_txt, ssid_txt(network.ssid_bytes), bss.freq))
         self.set_state(AUTHENTICATING if self.capa.sme and not self.capa.connect else ASSOCIATING)
         try:
-            self.driver.associate(params)
+            if not deferred:         # SAE authenticates once its commit is ready
+                self.driver.associate(params)
         except DriverError as e:
             log.warning("%s: associate failed: %s", self.ifname, e)
             self.connection_failed(bss.bssid, "CONN_FAILED")

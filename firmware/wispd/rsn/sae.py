@@ -26,6 +26,8 @@ Public API:
                   h2e=False, identifier=None, rng=os.urandom,
                   retrans_period=1.0, max_sync=5)
         .start() -> [actions]
+        .start_steps()   generator form of start(): yields between pieces of
+                         work, returns start()'s actions (keeps the loop live)
         .receive(trans, status, body) -> [actions]
         .timeout() -> [actions]
         .state, .group, .pmk, .pmkid, .h2e
@@ -174,6 +176,21 @@ def _macs(addr1, addr2):
 def derive_pwe_hnp(curve, password, addr1, addr2, rng=None):
     """Hunting-and-pecking (12.4.4.2.2): always HNP_MIN_ROUNDS rounds (more
     only if none found), the candidate kept with masks, QR test blinded."""
+    return finish(derive_pwe_hnp_steps(curve, password, addr1, addr2, rng))
+
+
+def finish(gen):
+    """Run a step generator to its end and return its value."""
+    try:
+        while True:
+            next(gen)
+    except StopIteration as e:
+        return e.value
+
+
+def derive_pwe_hnp_steps(curve, password, addr1, addr2, rng=None, rounds_per_step=10):
+    """derive_pwe_hnp as a generator that yields every rounds_per_step rounds,
+    so that the caller's event loop can run in between."""
     rng = rng or os.urandom
     p = curve.p
     size = curve.size
@@ -187,6 +204,8 @@ def derive_pwe_hnp(curve, password, addr1, addr2, rng=None):
     while counter <= HNP_MIN_ROUNDS or not found:
         if counter > 255:
             raise SaeError("no password element found")
+        if counter % rounds_per_step == 0:
+            yield None
         seed = mac.digest(password, bytes((counter,)))
         value = int.from_bytes(kdf("sha256", seed, b"SAE Hunting and Pecking", prime, size),
                                "big")
@@ -338,6 +357,9 @@ class SaeSupplicant:
 
     # ------------------------------------------------------------ commit
     def _prepare(self):
+        finish(self._prepare_steps())
+
+    def _prepare_steps(self):
         curve = self.curve = ecc.curve_for_group(self.group)
         if self.h2e:
             key = (self.group, self.ssid, self.password, self.identifier)
@@ -345,10 +367,12 @@ class SaeSupplicant:
             if pt is None:
                 pt = self.pt_cache[key] = derive_pt(curve, self.ssid, self.password,
                                                     self.identifier)
+                yield None
             self.pwe = derive_pwe_from_pt(curve, pt, self.own_addr, self.peer_addr)
         else:
-            self.pwe = derive_pwe_hnp(curve, self.password, self.own_addr, self.peer_addr,
-                                      self.rng)
+            self.pwe = yield from derive_pwe_hnp_steps(curve, self.password, self.own_addr,
+                                                       self.peer_addr, self.rng)
+        yield None
         n = curve.n
         nlen = (n.bit_length() + 7) // 8
         while True:
@@ -406,9 +430,15 @@ class SaeSupplicant:
         return [CancelTimer(), Failed(reason, status, wrong_password)]
 
     def start(self):
+        return finish(self.start_steps())
+
+    def start_steps(self):
+        """start() as a generator: yields between pieces of the commit
+        computation (the core runs its event loop in between) and returns
+        start()'s actions."""
         self.sync = 0
         self.send_confirm = 0
-        self._prepare()
+        yield from self._prepare_steps()
         self.state = COMMITTED
         return self._send_commit()
 

@@ -527,3 +527,16 @@ def test_every_compact_only_op_is_covered():
     src = open(__file__).read()
     missing = [c.op for c in commands.TABLE if c.name is None and '"%s"' % c.op not in src]
     assert missing == []
+
+
+def test_status_reports_the_provisioning_result(env, tmp_path):
+    from wispd import provision
+    h = env()
+    c = h.compact_client()
+    assert c.call("status")["result"]["provisioning"] is None
+    state = tmp_path / "state"
+    provision.record_result(str(state), "applied", source="/boot/wispd.toml", networks=2)
+    h.daemon.state_dir = str(state)
+    p = c.call("status")["result"]["provisioning"]
+    assert p["result"] == "applied" and p["networks"] == 2 and isinstance(p["time"], int)
+    assert p["source"] == "/boot/wispd.toml"

@@ -297,6 +297,19 @@ def h_hello(ctx):
     return server.hello_message()
 
 
+def provisioning_result(daemon):
+    """The last boot-time provisioning outcome (wispd.provision), or None."""
+    state_dir = getattr(daemon, "state_dir", None)
+    if not state_dir:
+        return None
+    from wispd import provision
+    result = provision.last_result(state_dir)
+    if result is None:
+        return None
+    return {k: int(v) if v.isdigit() and k in ("time", "networks") else v
+            for k, v in result.items()}
+
+
 def h_status_full(ctx):
     """The fleet's status: state, the current link, counters, provisioning."""
     iface = ctx.iface
@@ -314,9 +327,7 @@ def h_status_full(ctx):
             "failures": dict(c["failures"]),
             "connected_time": c["connected_total"] + (now - since if since is not None else 0.0),
         },
-        # No provisioning method exists yet (issue: provisioning); the key is
-        # part of the protocol so agents can rely on it.
-        "provisioning": getattr(iface, "provisioning", None),
+        "provisioning": provisioning_result(ctx.daemon),
     }
     if iface.wpa_state in ("ASSOCIATED", "4WAY_HANDSHAKE", "GROUP_HANDSHAKE", "COMPLETED"):
         net, bss, plan = iface.current_network, iface.current_bss, iface.plan

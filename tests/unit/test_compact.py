@@ -540,3 +540,14 @@ def test_status_reports_the_provisioning_result(env, tmp_path):
     p = c.call("status")["result"]["provisioning"]
     assert p["result"] == "applied" and p["networks"] == 2 and isinstance(p["time"], int)
     assert p["source"] == "/boot/wispd.toml"
+
+
+def test_msgpack_is_only_imported_with_the_compact_socket():
+    import subprocess
+    import sys
+    code = ("import sys; import wispd.main, wispd.daemon, wispd.control.commands, "
+            "wispd.control.text; print('msgpack' in sys.modules); "
+            "import wispd.control.compact; print('msgpack' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]      # even the module defers it to CompactServer()

@@ -24,7 +24,10 @@ class ApPeer:
     crypto helpers in the AP role (addresses swapped)."""
 
     def __init__(self, password=PW, groups=(19, 20), h2e=False, want_token=None,
-                 identifier=None):
+                 identifier=None, sta=STA, ap=AP, ssid=SSID):
+        self.sta = sta
+        self.ap = ap
+        self.ssid = ssid
         self.password = password
         self.groups = groups
         self.h2e = h2e
@@ -56,10 +59,10 @@ class ApPeer:
         self.seen_rejected = ext.get(sae.EXT_REJECTED_GROUPS)
         self.seen_identifier = ext.get(sae.EXT_PASSWORD_IDENTIFIER)
         if self.h2e:
-            pt = sae.derive_pt(curve, SSID, self.password, self.identifier)
-            pwe = sae.derive_pwe_from_pt(curve, pt, AP, STA)
+            pt = sae.derive_pt(curve, self.ssid, self.password, self.identifier)
+            pwe = sae.derive_pwe_from_pt(curve, pt, self.ap, self.sta)
         else:
-            pwe = sae.derive_pwe_hnp(curve, self.password, AP, STA)
+            pwe = sae.derive_pwe_hnp(curve, self.password, self.ap, self.sta)
         self.curve = curve
         rand = int.from_bytes(os.urandom(nlen), "big") % (curve.n - 2) + 2
         mask = int.from_bytes(os.urandom(nlen), "big") % (curve.n - 2) + 2

@@ -129,6 +129,8 @@ def prepare(iface, network, bss, plan, params):
     cancel(iface)
     iface.sae_pmk = None
     iface.sae_pmksa_used = None
+    iface.sae_group = None       # STATUS sae_group: only when SAE ran for this link
+    iface.sae_h2e = False
     capa = iface.capa
     if capa is None or not capa.sae:
         raise SaeUnavailable("the driver cannot carry SAE authentication")
@@ -287,6 +289,7 @@ def _accepted(iface, session, a):
     log.info("%s: SAE authenticated with %s (group %d) in %.0f ms", iface.ifname,
              mac_txt(session.bssid), a.group, (iface.eloop.now() - session.started) * 1000)
     iface.sae_group = a.group
+    iface.sae_h2e = session.h2e
     from wispd import station as st
     if iface.wpa_state == st.AUTHENTICATING:
         iface.set_state(st.ASSOCIATING)

@@ -745,6 +745,10 @@ class Interface:
             plan = self.plan
             if plan is not None:
                 out.extend(plan.status_fields())
+                if getattr(self, "sae_group", None) and plan.akm == 0x000FAC08:
+                    out.extend((("sae_group", self.sae_group),
+                                ("sae_h2e", int(bool(getattr(self, "sae_h2e", False)))),
+                                ("sae_pk", 0)))
             else:
                 out.extend((("pairwise_cipher", "NONE"), ("group_cipher", "NONE"),
                             ("key_mgmt", "NONE")))

@@ -28,8 +28,9 @@ def test_sae_only_with_group_rekey(make_ap, make_station, pwe):
     sta = make_station([network("wispd-sae", sae_password=PASSPHRASE, key_mgmt="SAE",
                                 ieee80211w=2, scan_freq=ap.freq)],
                        global_conf={"sae_pwe": pwe})
-    _st, info = _connected_with_sae(ap, sta)
+    st, info = _connected_with_sae(ap, sta)
     assert info.get("sae_group") == "19", info
+    assert st.get("sae_group") == "19" and st.get("sae_h2e") == str(pwe), st
     assert_data_path(ap.iface, sta.iface)
     ev = sta.wait_event("WPA: Group rekeying completed", timeout=25)
     assert ev is not None, sta.events_seen()
@@ -85,8 +86,9 @@ def test_sae_group_20_only_after_status_77(make_ap, make_station):
     ap = make_ap(ap_config("wispd-sae", security="sae", passphrase=PASSPHRASE, sae_groups=20))
     sta = make_station([network("wispd-sae", sae_password=PASSPHRASE, key_mgmt="SAE",
                                 ieee80211w=2, scan_freq=ap.freq)])
-    _st, info = _connected_with_sae(ap, sta)
+    st, info = _connected_with_sae(ap, sta)
     assert info.get("sae_group") == "20", info
+    assert st.get("sae_group") == "20", st
     assert_data_path(ap.iface, sta.iface)
 
 

@@ -107,7 +107,8 @@ def test_sae_connect_then_pmksa_caching(tmp_path, sae_driver):
         auth = Authenticator(akm=AKM_SAE, mfp=True, pmk=peer.pmk)
         auth.rsne = rsne
         four_way(x, auth)
-        assert status(c)["key_mgmt"] == "SAE"
+        st = status(c)
+        assert (st["key_mgmt"], st["sae_group"], st["sae_h2e"]) == ("SAE", "19", "0")
         # Reconnect: the cached PMKSA skips SAE (open auth, PMKID in the RSNE)
         assert c.request("DISCONNECT").strip() == "OK"
         x.run_until(lambda: x.iface.wpa_state == station.DISCONNECTED)
@@ -120,7 +121,8 @@ def test_sae_connect_then_pmksa_caching(tmp_path, sae_driver):
         auth2 = Authenticator(akm=AKM_SAE, mfp=True, pmk=peer.pmk)
         auth2.rsne = rsne
         four_way(x, auth2)
-        assert status(c)["key_mgmt"] == "SAE"
+        st = status(c)
+        assert st["key_mgmt"] == "SAE" and "sae_group" not in st     # no SAE this time
     finally:
         x.close()
 

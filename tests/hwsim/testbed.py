@@ -394,9 +394,9 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
         raise TestbedError("setup failed: %s" % e)
     outdir = _new_outdir(mode)
     os.makedirs(os.path.join(outdir, "logs"), exist_ok=True)
-    # The guest gives up a bit before the host kills it, so it can still
-    # write its dmesg and exit code.
-    _write_job(outdir, job, max(30, timeout - 30))
+    # The guest gives up well before the host kills it, so it can still
+    # report where it hung and write its exit code (its clock lags under load).
+    _write_job(outdir, job, max(30, int(timeout * 0.85) - 15))
     cmd = qemu_command(paths, outdir, drives, memory=memory)
     console = os.path.join(outdir, "console.log")
     log("booting kernel %s; results in %s" % (paths["version"], outdir))

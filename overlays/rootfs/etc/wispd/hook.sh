@@ -25,8 +25,10 @@ case "$EVENT" in
 				# New link (roam or another network): renew the lease now.
 				kill -USR1 "$(cat "$UDHCPC_PIDFILE")"
 			else
-				# -b: go to the background if no lease comes at once.
-				udhcpc -b -S -R -i "$IFACE" -p "$UDHCPC_PIDFILE" >/dev/null 2>&1
+				# In the background from the start (-b would first block
+				# for the initial discover rounds and delay hooks.d).
+				udhcpc -f -S -R -i "$IFACE" -p "$UDHCPC_PIDFILE" \
+					</dev/null >/dev/null 2>&1 &
 			fi
 		fi
 		;;

@@ -69,6 +69,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+    if rep.failed:
+        # Written at once: if the run is later killed (hang, timeout) the
+        # details survive in the results share, not only in pytest's summary.
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])
+        d = os.path.join(log_dir(), name)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "failure-%s.txt" % rep.when), "w") as f:
+            f.write("%s\n\n%s\n" % (item.nodeid, rep.longreprtext))
 
 
 def _failed(request) -> bool:

@@ -45,3 +45,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) tests/hwsim/out build *.egg-info
+
+# Boot and packaging (docs/provisioning.md, buildroot/board/wispd/readme.txt).
+.PHONY: buildroot-check overlay overlay-check
+buildroot-check:
+	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=/path/to/buildroot"; exit 2; }
+	buildroot/scripts/buildroot-check.sh $(BUILDROOT)
+
+overlay: $(STAMP)
+	overlays/build-tarball.sh $(PY) build
+
+overlay-check:
+	overlays/check.sh

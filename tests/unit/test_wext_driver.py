@@ -182,8 +182,11 @@ def test_deauth_mlme(setup):
     drv, kern, events, _ = setup
     drv.associated, drv.bssid = True, BSSID
     drv.deauthenticate(BSSID, 3)
-    name, req, data = kern.calls[-1]
+    name, req, data = kern.calls[0]
     assert name == "SIOCSIWMLME" and data == w.mlme(w.IW_MLME_DEAUTH, 3, BSSID)
+    # on cfg80211 the pending BSSID and ESSID are forgotten too
+    assert kern.names()[1:] == ["SIOCSIWAP", "SIOCSIWESSID"]
+    assert kern.calls[1][1][16:24] == b"\x01\x00" + b"\0" * 6 and kern.calls[2][2] == b""
     drv.handle_wireless(kern.abi.event(w.SIOCGIWAP, w.sockaddr(b"\0" * 6)))
     assert events == [ev.Disconnected(bssid=BSSID, reason=3, locally_generated=True,
                                       kind="disconnect")]

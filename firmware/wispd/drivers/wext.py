@@ -382,6 +382,15 @@ class WextDriver(Driver):
             if e.errno not in (errno.ENOTCONN, errno.ENOLINK, errno.EINVAL):
                 log.warning("%s: SIOCSIWMLME deauth: %s", self.ifname, e)
         self.deauth_reason = reason
+        if self.phy is not None:
+            # cfg80211 keeps the BSSID and ESSID of an attempt that has not
+            # connected yet and tries it again after the next scan, beside the
+            # next associate(): forget both.
+            try:
+                self._ioctl(w.SIOCSIWAP, self.abi.iwreq_addr(self.ifname, ZERO_MAC))
+                self._set_essid(b"")
+            except DriverError as e:
+                log.debug("%s: clearing BSSID/ESSID: %s", self.ifname, e)
 
     # ------------------------------------------------------------------ keys, port
     def set_key(self, params):

@@ -1,0 +1,53 @@
+"""Memory budget (issue 9): what an idle daemon does not load.
+
+A running wispd (fake driver, compact socket on, as shipped) is inspected from
+outside through /proc/PID/maps: msgpack's C extension is mapped only once a
+compact client has connected, and OpenSSL (hashlib/hmac) never is."""
+import os
+import subprocess
+import sys
+import time
+
+from wispd.client import Client
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, "run_fake_wispd.py")
+
+
+def mapped(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return {line.split()[-1] for line in f if "/" in line}
+
+
+def start(tmp_path):
+    conf = tmp_path / "wispd.conf"
+    ctrl = tmp_path / "ctrl"
+    control = str(tmp_path / "compact")
+    conf.write_text('ctrl_interface=%s\nnetwork={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n' % ctrl)
+    env = dict(os.environ, FAKE_WORLD="open:02:00:00:00:00:01:cafe")
+    proc = subprocess.Popen([sys.executable, RUNNER, "-i", "fake0", "-c", str(conf), "-D",
+                             "fake", "-q", "--state-dir=", "--control", control], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not (os.path.exists(str(ctrl / "fake0")) and os.path.exists(control)):
+        assert proc.poll() is None, "wispd exited with %s" % proc.returncode
+        assert time.monotonic() < deadline, "wispd did not start"
+        time.sleep(0.02)
+    return proc, control
+
+
+def test_msgpack_loads_on_the_first_compact_client_and_openssl_never(tmp_path):
+    proc, control = start(tmp_path)
+    try:
+        libs = mapped(proc.pid)
+        assert not [p for p in libs if "msgpack" in p], "idle daemon mapped msgpack"
+        assert not [p for p in libs if "libcrypto" in p or "libssl" in p]
+        time.sleep(0.2)            # bound, maybe not yet listening
+        with Client(control, timeout=10) as c:
+            assert c.hello["type"] == "hello"
+            assert isinstance(c.status(), dict)
+        assert [p for p in mapped(proc.pid) if "msgpack" in p], \
+            "msgpack should be loaded once a client talked to the socket"
+    finally:
+        proc.terminate()
+        proc.wait(10)

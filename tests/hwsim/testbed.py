@@ -403,7 +403,8 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
     with open(os.path.join(outdir, "qemu-cmd.txt"), "w") as f:
         f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
     # Humans in a shell do not hold a slot; waiting does not eat the run's timeout.
-    slot = None if interactive else _vm_slot(time.monotonic() + timeout)
+    wait = float(os.environ.get("WISPD_TESTBED_SLOT_WAIT") or max(timeout, 1800))
+    slot = None if interactive else _vm_slot(time.monotonic() + wait)
     start = time.monotonic()
     try:
         if interactive:

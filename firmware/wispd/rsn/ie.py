@@ -58,6 +58,7 @@ KDE_MAC_ADDR = 3
 KDE_PMKID = 4
 KDE_IGTK = 9
 KDE_TRANSITION_DISABLE = 32
+WFA_KDE_TRANSITION_DISABLE = b"\x50\x6f\x9a\x20"   # WFA OUI 50-6F-9A, type 0x20
 
 
 class IeError(ValueError):
@@ -371,6 +372,9 @@ def parse_kdes(key_data):
                 kdes.complete = False
                 kdes.error = "KDE type %d too short" % body[3]
                 break
+        elif eid == EID_VENDOR and body[:4] == WFA_KDE_TRANSITION_DISABLE and length >= 5:
+            # WPA3 defines this KDE under the Wi-Fi Alliance OUI, not 00-0F-AC.
+            kdes.transition_disable = body[4]
         elif eid == EID_VENDOR and body[:4] == WPA_OUI_TYPE:
             kdes.wpa_ie = element
     return kdes

@@ -221,7 +221,7 @@ class Bench:
     # -- sections
     def sec_startup(self):
         bare, imports, starts = [], [], {k: [] for k in KINDS}
-        for _ in range(self.reps + 2):
+        for _ in range(max(3, self.reps)):
             t0 = time.monotonic()
             subprocess.run([PY, "-c", "pass"], check=True)
             bare.append(time.monotonic() - t0)
@@ -235,7 +235,7 @@ class Bench:
                  starts["wpa_supplicant"])
         self.row("startup", "  / bare `python -c pass`", "x",
                  [t / stats.median(bare) for t in starts["wispd"]],
-                 [t / stats.median(bare) for t in starts["wpa_supplicant"]], ratio=None)
+                 [t / stats.median(bare) for t in starts["wpa_supplicant"]])
         self.row("startup", "bare `python -c pass`", "s", bare, None)
         self.row("startup", "wispd's imports only (no driver, no socket)", "s", imports, None)
 
@@ -354,15 +354,15 @@ class Bench:
                  m["wpa_supplicant"]["rss"])
         self.row("memory", "PSS connected idle", "kB", m["wispd"]["pss"],
                  m["wpa_supplicant"]["pss"])
-        self.row("memory", "bare interpreter RSS / PSS", "kB", m["bare"]["rss"],
-                 m["bare"]["pss"], ratio=None)
+        self.row("memory", "bare interpreter: RSS (wispd col.), PSS (wpa_s col.)", "kB",
+                 m["bare"]["rss"], m["bare"]["pss"], ratio=False)
         self.row("memory", "RSS / bare interpreter RSS", "x",
                  [v / float(bare_rss) for v in m["wispd"]["rss"]],
                  [v / float(bare_rss) for v in m["wpa_supplicant"]["rss"]],
-                 "wispd <= 2.2x (aim 1.8x)", ratio=None)
+                 "wispd <= 2.2x (aim 1.8x)")
         self.row("memory", "PSS / bare interpreter PSS", "x",
                  [v / float(bare_pss) for v in m["wispd"]["pss"]],
-                 [v / float(bare_pss) for v in m["wpa_supplicant"]["pss"]], ratio=None)
+                 [v / float(bare_pss) for v in m["wpa_supplicant"]["pss"]])
 
     def sec_idle(self):
         nets = [network(SSID, psk=PASSPHRASE)]
@@ -537,10 +537,10 @@ class Bench:
         sel = [stats.median(res["wispd"][n]["select"]) for n in xs]
         srl = {k: [stats.median(res[k][n]["scan_results"]) for n in xs] for k in KINDS}
         self.row("scale", "growth exponent selection 10->500 (1=linear)", "",
-                 stats.growth_exponent(xs, sel), None, "< 1.5", ratio=None)
+                 stats.growth_exponent(xs, sel), None, "< 1.5")
         self.row("scale", "growth exponent SCAN_RESULTS 10->500", "",
                  stats.growth_exponent(xs, srl["wispd"]),
-                 stats.growth_exponent(xs, srl["wpa_supplicant"]), "< 1.5", ratio=None)
+                 stats.growth_exponent(xs, srl["wpa_supplicant"]), "< 1.5", ratio=False)
 
     def _scale_measure(self, kind, sta, n, want, res):
         count = self.scan_until(sta, want)

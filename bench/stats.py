@@ -94,9 +94,11 @@ def table_rows(rows):
     for r in rows:
         w = summarize(r.get("wispd"))
         b = summarize(r.get("wpa_supplicant"))
-        rat = r.get("ratio")
+        rat = r.get("ratio")          # False: the two columns are not comparable
         if rat is None and w is not None and b is not None:
             rat = ratio(w["median"], b["median"])
+        if rat is False:
+            rat = None
         out.append([r.get("section", ""), r["name"], r.get("unit", ""), fmt_side(w),
                     fmt_side(b), "-" if rat is None else "%.2fx" % rat, r.get("budget", "")])
     return out

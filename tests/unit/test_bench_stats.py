@@ -45,14 +45,17 @@ def test_table_ratio_is_wispd_over_wpa_supplicant_medians():
             {"section": "scale", "name": "select", "unit": "ms", "wispd": [1.0],
              "wpa_supplicant": None},
             {"section": "connect", "name": "self", "unit": "x", "wispd": None,
-             "wpa_supplicant": None, "ratio": 0.125}]
+             "wpa_supplicant": None, "ratio": 0.125},
+            {"section": "memory", "name": "rss/pss", "unit": "kB", "wispd": [9.0],
+             "wpa_supplicant": [5.0], "ratio": False}]
     cells = stats.table_rows(rows)
     assert cells[0][5] == "ratio"
     assert cells[1][3] == "3.00 [2.00-4.00]" and cells[1][5] == "0.50x"
     assert cells[2][4] == "-" and cells[2][5] == "-"
     assert cells[3][5] == "0.12x"
+    assert cells[4][5] == "-"
     text = stats.render_text(rows)
-    assert len(text.splitlines()) == 5          # header, rule, three rows
+    assert len(text.splitlines()) == 6          # header, rule, four rows
     md = stats.render_markdown(rows)
     assert md.splitlines()[1].count("---|") == 7
 

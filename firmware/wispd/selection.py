@@ -77,8 +77,12 @@ def select(networks, bsses, available, ignored=(), caps=None):
 def hidden_ssids(networks, limit):
     """SSIDs to probe for by name: enabled networks with scan_ssid=1."""
     out = []
+    seen = set()          # 500 hidden networks must not cost 500 x 500 compares
     for net in networks:
+        if len(out) >= limit:
+            break
         ssid = net.ssid_bytes
-        if net.scan_ssid and not net.disabled and ssid and ssid not in out:
+        if net.scan_ssid and not net.disabled and ssid and ssid not in seen:
+            seen.add(ssid)
             out.append(ssid)
-    return out[:limit]
+    return out

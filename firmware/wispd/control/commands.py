@@ -137,23 +137,28 @@ def h_scan_results(ctx):
     return list(ctx.iface.bss)
 
 
+def _bss_id(bss):
+    return bss.id
+
+
 def h_bss(ctx, which):
     table = ctx.iface.bss
     bss = None
-    entries = list(table)
     if which.startswith("ID-"):
         which = which[3:]
+    # Only the ordered selectors walk the table (a BSSID or id lookup must not
+    # sort every entry: clients ask once per BSS, issue 9).
     if which == "FIRST":
-        bss = entries[0] if entries else None
+        bss = min(table.by_bssid.values(), key=_bss_id, default=None)
     elif which == "LAST":
-        bss = entries[-1] if entries else None
+        bss = max(table.by_bssid.values(), key=_bss_id, default=None)
     elif which.startswith("NEXT-"):
         try:
             after = int(which[5:])
         except ValueError:
             raise CommandError("invalid_argument", "bad BSS id")
-        later = [b for b in entries if b.id > after]
-        bss = later[0] if later else None
+        bss = min((b for b in table.by_bssid.values() if b.id > after), key=_bss_id,
+                  default=None)
     elif ":" in which:
         try:
             bssid = bytes.fromhex(which.replace(":", ""))

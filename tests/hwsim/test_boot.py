@@ -40,6 +40,7 @@ BOARD_DEFAULTS = {
     "WISPD": "%s/.venv/bin/wispd",
     "PYTHON": "%s/.venv/bin/python",
     "WISPD_ARGS": "-dd -t -f /var/log/wispd.log",
+    "OUTPUT_LOG": "/var/log/wispd.out",
 }
 
 

@@ -286,7 +286,8 @@ class Board:
         raise AssertionError("board %d: no COMPLETED within %.0f s; last status %r\n"
                              "console:\n%s\nwispd log tail:\n%s"
                              % (self.boots, timeout, st, self.console_text(),
-                                self.tail("/var/log/wispd.log")))
+                                self.tail("/var/log/wispd.log") + "\noutput:\n" +
+                                self.tail("/var/log/wispd.out")))
 
     def console_text(self) -> str:
         try:
@@ -302,7 +303,7 @@ class Board:
             return "(no %s)" % rel
 
     def save_logs(self) -> None:
-        for rel in ("/var/log/wispd.log", "/var/lib/boottest/hook.log"):
+        for rel in ("/var/log/wispd.log", "/var/log/wispd.out", "/var/lib/boottest/hook.log"):
             try:
                 shutil.copy(self.path(rel), os.path.join(self.logdir, os.path.basename(rel)))
             except OSError:

@@ -351,33 +351,67 @@ def _tail(path: str, n: int = 80) -> str:
     return "\n".join(lines[-n:])
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def _vm_slot(deadline: float):
     """TCG VMs on a small machine slow each other down until hostapd's 100 ms
     EAPOL timeouts fire; take one of nproc//2 machine-wide slots (flock)
-    before booting. $WISPD_TESTBED_SLOTS overrides the count."""
+    before booting, first come first served through a ticket directory.
+    $WISPD_TESTBED_SLOTS overrides the count."""
     import fcntl
     slots = int(os.environ.get("WISPD_TESTBED_SLOTS") or max(1, (os.cpu_count() or 2) // 2))
-    os.makedirs(cache_dir(), exist_ok=True)
+    qdir = os.path.join(cache_dir(), "vm-queue")
+    os.makedirs(qdir, exist_ok=True)
+    ticket = "%020d-%d" % (time.time_ns(), os.getpid())
+    open(os.path.join(qdir, ticket), "w").close()
     said = False
-    while True:
-        for i in range(slots):
-            f = open(os.path.join(cache_dir(), "vm-slot-%d.lock" % i), "a+")
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        while True:
+            ahead = 0
+            for t in sorted(os.listdir(qdir)):
+                if t >= ticket:
+                    break
+                pid = t.rsplit("-", 1)[-1]
+                if pid.isdigit() and _pid_alive(int(pid)):
+                    ahead += 1
+                else:
+                    try:
+                        os.unlink(os.path.join(qdir, t))    # its owner is gone
+                    except OSError:
+                        pass
+            for i in range(slots if ahead < slots else 0):
+                f = open(os.path.join(cache_dir(), "vm-slot-%d.lock" % i), "a+")
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    f.close()
+                    continue
                 f.seek(0)
                 f.truncate()
                 f.write("%d\n" % os.getpid())
                 f.flush()
                 return f
-            except OSError:
-                f.close()
-        if time.monotonic() > deadline:
-            raise TestbedError("no free VM slot (other testbed VMs running) before the "
-                               "deadline; see %s/vm-slot-*.lock" % cache_dir())
-        if not said:
-            log("waiting for a free VM slot (%d in use by other testbed runs)" % slots)
-            said = True
-        time.sleep(1.0)
+            if time.monotonic() > deadline:
+                raise TestbedError("no free VM slot (other testbed VMs running) before the "
+                                   "deadline; see %s/vm-slot-*.lock" % cache_dir())
+            if not said:
+                log("waiting for a free VM slot (%d slot(s), %d run(s) queued ahead)"
+                    % (slots, ahead))
+                said = True
+            time.sleep(0.5)
+    finally:
+        try:
+            os.unlink(os.path.join(qdir, ticket))
+        except OSError:
+            pass
 
 
 def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),

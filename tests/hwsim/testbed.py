@@ -433,12 +433,12 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
     _write_job(outdir, job, max(30, int(timeout * 0.85) - 15))
     cmd = qemu_command(paths, outdir, drives, memory=memory)
     console = os.path.join(outdir, "console.log")
-    log("booting kernel %s; results in %s" % (paths["version"], outdir))
     with open(os.path.join(outdir, "qemu-cmd.txt"), "w") as f:
         f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
     # Humans in a shell do not hold a slot; waiting does not eat the run's timeout.
     wait = float(os.environ.get("WISPD_TESTBED_SLOT_WAIT") or max(timeout, 1800))
     slot = None if interactive else _vm_slot(time.monotonic() + wait)
+    log("booting kernel %s; results in %s" % (paths["version"], outdir))
     start = time.monotonic()
     try:
         if interactive:

@@ -11,8 +11,8 @@ with that PMK (security.start_handshake reads iface.sae_pmk).
 
 A cached PMKSA for the same AP and network skips SAE: open system
 authentication and the PMKID in the RSN element.  An AP that lost the PMKSA
-rejects the association (status 53) or runs a 4-way handshake without our
-PMKID; the entry is then dropped and the next attempt runs SAE.
+rejects the association (status 53, as hostapd does for SAE without a PMKSA);
+the entry is then dropped and the next attempt runs SAE.
 
 Full-MAC SAE (EXTERNAL_AUTH, offload) is not implemented: the station refuses
 SAE on a driver that cannot carry it (caps.sae false) instead of using a
@@ -329,14 +329,6 @@ def assoc_rejected(iface, status):
     if entry is not None and status == STATUS_INVALID_PMKID:
         pmksa_cache(iface).remove(entry.bssid, entry.network_key)
     iface.sae_pmksa_used = None
-
-
-def pmkid_mismatch(iface, msg1_pmkid):
-    """Message 1 of a PMKSA-cached association named another PMKID (or none):
-    drop the entry so that the next attempt runs SAE."""
-    entry = getattr(iface, "sae_pmksa_used", None)
-    if entry is not None and msg1_pmkid is not None and msg1_pmkid != entry.pmkid:
-        pmksa_cache(iface).remove(entry.bssid, entry.network_key)
 
 
 def transition_disable(iface, bitmap):

@@ -135,10 +135,15 @@ def bind_seqpacket(path, gid):
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     sock.setblocking(False)
-    # No moment where the file is more open than 0660: create it 0600, then widen.
+    # Bind under a temporary name and rename once listening: a client that sees
+    # the path can connect at once (no ECONNREFUSED window between bind and
+    # listen).  No moment where the file is more open than 0660: created 0600.
+    tmp = "%s.%d.tmp" % (path, os.getpid())
     old = os.umask(0o177)
     try:
-        sock.bind(path)
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        sock.bind(tmp)
     except OSError:
         sock.close()
         raise
@@ -146,12 +151,13 @@ def bind_seqpacket(path, gid):
         os.umask(old)
     try:
         if gid is not None:
-            os.chown(path, -1, gid)
-        os.chmod(path, 0o660)
+            os.chown(tmp, -1, gid)
+        os.chmod(tmp, 0o660)
         sock.listen(8)
+        os.rename(tmp, path)
     except OSError:
         sock.close()
-        os.unlink(path)
+        os.unlink(tmp)
         raise
     return sock
 

@@ -252,3 +252,13 @@ def test_init_refuses_non_wireless(ifname, code):
         assert "no wireless extensions" in str(info.value)
     assert drv.sock is None and drv.rtnl is None
     loop.close()
+
+
+def test_wext_does_not_import_nl80211():
+    import subprocess
+    import sys
+    code = ("import sys, wispd.drivers as d; d.driver_class('wext'); "
+            "bad = [m for m in sys.modules if 'nl80211' in m or m == 'pyroute2.netlink.generic']; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert r.returncode == 0, r.stdout

@@ -502,6 +502,7 @@ class WextDriver(Driver):
             if self.associated and we.bssid == self.bssid:
                 return
             roamed = self.associated
+            self.stale_losses = 0
             self.associated = True
             self.in_progress = False
             self.leaving = False

@@ -97,9 +97,18 @@ def ensure_packages(timeout: float = 900) -> None:
 
 def kernel_version(timeout: float = 120) -> str:
     """Name of Debian's current amd64 kernel, e.g. 6.1.0-56-amd64."""
-    out = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], check=True,
-                         stdout=subprocess.PIPE, text=True, timeout=timeout).stdout
-    m = re.search(r"Depends:\s*linux-image-(\S+-amd64)\b", out)
+    def ask():
+        r = subprocess.run(["apt-cache", "depends", "linux-image-amd64"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=timeout)
+        return r.stdout, re.search(r"Depends:\s*linux-image-(\S+-amd64)\b", r.stdout)
+
+    out, m = ask()
+    if not m:
+        # A fresh machine may have no package lists yet.
+        log("apt-cache knows no linux-image-amd64; running apt-get update")
+        subprocess.run(["apt-get", "update"], check=True, timeout=timeout)
+        out, m = ask()
     if not m:
         raise TestbedError("cannot find the kernel version in `apt-cache depends "
                            "linux-image-amd64`:\n%s" % out)
@@ -625,6 +634,9 @@ def main(argv=None) -> int:
                               drives=ns.drive)
     except TestbedError as e:
         log("ERROR: %s" % e)
+        return 2
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        log("ERROR: testbed step failed: %s" % e)
         return 2
     except KeyboardInterrupt:
         log("interrupted")

@@ -46,7 +46,6 @@ def test_multi_bss_ap(make_ap, make_station):
     assert_data_path(ap.ifaces()[1], sta.iface)
 
 
-@pytest.mark.supplicants("wpa_supplicant")   # wispd: SAE is issue 8
 def test_wpa3_sae(make_ap, make_station):
     ap = make_ap(ap_config("wispd-sae", security="sae", passphrase=PASSPHRASE))
     sta = make_station([network("wispd-sae", sae_password=PASSPHRASE, key_mgmt="SAE",

@@ -23,9 +23,13 @@ test: unit hwsim
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
+# One boot runs the whole hwsim suite (~15 min on 2 cores under TCG); the
+# testbed kills a hung guest after this many seconds and shows its console.
+HWSIM_TIMEOUT ?= 2700
+
 hwsim: $(STAMP)
 	$(TESTBED) setup
-	$(TESTBED) run
+	$(TESTBED) --timeout $(HWSIM_TIMEOUT) run
 
 hwsim-shell: $(STAMP)
 	$(TESTBED) setup

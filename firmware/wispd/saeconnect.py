@@ -334,10 +334,16 @@ def assoc_rejected(iface, status):
 def transition_disable(iface, bitmap):
     """Transition Disable KDE (WPA3-Personal bit): this network must not use
     WPA2-PSK any more.  The network's key_mgmt loses WPA-PSK (and
-    WPA-PSK-SHA256) and, with update_config=1, the file is saved."""
+    WPA-PSK-SHA256) and, with update_config=1, the file is saved.  Applied
+    from the event loop once message 3 is handled (after CTRL-EVENT-CONNECTED,
+    the order wpa_supplicant reports them in)."""
     network = iface.current_network
     if network is None or not bitmap & TRANSITION_DISABLE_WPA3_PERSONAL:
         return
+    iface.eloop.register_timeout(0, _apply_transition_disable, iface, network, bitmap)
+
+
+def _apply_transition_disable(iface, network, bitmap):
     km = network.key_mgmt
     if "SAE" not in km or not km & {"WPA-PSK", "WPA-PSK-SHA256"}:
         return

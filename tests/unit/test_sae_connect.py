@@ -168,6 +168,8 @@ def test_transition_disable_drops_psk_and_saves(tmp_path, sae_driver):
         # the WPA3 Transition Disable KDE: WFA OUI 50-6F-9A, data type 0x20
         td_kde = bytes((0xDD, 5)) + bytes.fromhex("506f9a") + bytes((0x20, 0x01))
         four_way(x, auth, msg3_extra=td_kde)
+        # reported after the connection, as wpa_supplicant does
+        c.wait_event("CTRL-EVENT-CONNECTED")
         assert c.wait_event("TRANSITION-DISABLE").startswith("TRANSITION-DISABLE 01")
         assert c.request("GET_NETWORK 0 key_mgmt").strip() == "SAE"
         with open(x.conf) as f:

@@ -29,6 +29,7 @@ from wispd.drivers import (AUTH_SAE, AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE
                            KEY_PAIRWISE, Capabilities, Driver, DriverBusy, DriverError,
                            DriverInitError)
 from wispd.drivers import nl80211_msgs as m
+from wispd.drivers.linkstate import LinkStateMixin
 from wispd.netlink import (NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NetlinkError,
                            NetlinkSocket, genl_decoder, genl_resolve)
 
@@ -39,14 +40,13 @@ WLAN_AUTH_SAE = 3
 REASON_DEAUTH_LEAVING = 3
 ERFKILL = 132
 MCAST_GROUPS = ("scan", "mlme", "regulatory", "config")
-BRING_UP_RETRY = 0.5
 
 
 def _yes(value):
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
-class Nl80211Driver(Driver):
+class Nl80211Driver(LinkStateMixin, Driver):
     """Driver(eloop, ifname, on_event, params).  params (all strings, optional):
     connect="1"  use CONNECT even when AUTHENTICATE+ASSOCIATE is available;
     wait="0"     fail init() (DriverInitError) if the interface does not exist,
@@ -742,60 +742,7 @@ class Nl80211Driver(Driver):
             self._emit(ev.InterfaceAdded(ifname=self.ifname, ifindex=self.ifindex,
                                          addr=self.mac))
             return
-        if link.addr and link.addr != self.mac:
-            self.mac = link.addr
-        if link.up != self.link_up:
-            self.link_up = link.up
-            if link.up:
-                self._enable("ifdown")
-            else:
-                self._disable("ifdown")
+        self._link_changed(link)
 
-    def _removed(self):
-        index = self.ifindex
-        self.ifindex = None
-        self.link_up = False
-        self.disabled.discard("ifdown")
-        self._reset_link()
-        self._emit(ev.InterfaceRemoved(ifname=self.ifname, ifindex=index))
-
-    def _disable(self, reason):
-        first = not self.disabled
-        self.disabled.add(reason)
-        if first:
-            # The core reports the lost link itself (INTERFACE_DISABLED).
-            self._reset_link()
-            self._emit(ev.InterfaceDisabled(reason=reason))
-
-    def _enable(self, reason):
-        if reason not in self.disabled:
-            return
-        self.disabled.discard(reason)
-        if not self.disabled:
-            self._emit(ev.InterfaceEnabled(reason=reason))
-
-    def handle_rfkill(self, switch):
-        if self.wiphy is None or switch.name != self.wiphy.name:
-            return
-        if switch.blocked:
-            self._disable("rfkill")
-            return
-        if self.ifindex is not None and not self.link_up:
-            self.disabled.discard("rfkill")
-            self.disabled.add("ifdown")
-            self._bring_up_retry(0)
-        else:
-            self._enable("rfkill")
-
-    def _bring_up_retry(self, tries):
-        # cfg80211 may still refuse (ERFKILL) for a moment after the unblock.
-        if self.ifindex is None or self.link_up or "rfkill" in self.disabled:
-            return
-        try:
-            self.rtnl.set_up(self.ifindex, True)
-        except OSError as e:
-            if tries < 10:
-                self.eloop.register_timeout(BRING_UP_RETRY, self._bring_up_retry, tries + 1)
-            else:
-                log.warning("%s: cannot bring the interface up: %s", self.ifname, e)
-        # the RTM_NEWLINK that follows clears "ifdown" and reports InterfaceEnabled
+    def _rfkill_name(self):
+        return self.wiphy.name if self.wiphy is not None else None

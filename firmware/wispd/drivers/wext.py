@@ -34,12 +34,12 @@ from wispd.drivers import (AKM_8021X, AKM_PSK, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
                            DriverError, DriverInitError)
 from wispd.drivers import wext_abi as w
 from wispd.drivers import wext_scan
+from wispd.drivers.linkstate import LinkStateMixin
 
 log = logging.getLogger("wispd.wext")
 
 ERFKILL = 132
 SCAN_TIMEOUT = 15.0          # some drivers never send the SIOCGIWSCAN event
-BRING_UP_RETRY = 0.5
 SCAN_BUF_MAX = 65535         # iw_point.length is a u16
 ZERO_MAC = b"\0" * 6
 BROADCAST = b"\xff" * 6
@@ -55,7 +55,7 @@ _ENCODE_ALG = {CIPHER_NONE: w.IW_ENCODE_ALG_NONE, CIPHER_WEP40: w.IW_ENCODE_ALG_
                CIPHER_CCMP: w.IW_ENCODE_ALG_CCMP, CIPHER_BIP_CMAC_128: w.IW_ENCODE_ALG_AES_CMAC}
 
 
-class WextDriver(Driver):
+class WextDriver(LinkStateMixin, Driver):
     """Driver(eloop, ifname, on_event, params).  No params yet."""
 
     name = "wext"
@@ -557,14 +557,7 @@ class WextDriver(Driver):
             return
         if link.wireless:
             self.handle_wireless(link.wireless)
-        if link.addr and link.addr != self.mac:
-            self.mac = link.addr
-        if link.up != self.link_up:
-            self.link_up = link.up
-            if link.up:
-                self._enable("ifdown")
-            else:
-                self._disable("ifdown")
+        self._link_changed(link)
 
     def _rebind(self, link):
         if self.ifindex is not None:
@@ -581,51 +574,9 @@ class WextDriver(Driver):
             self.disabled.add("rfkill")
         self._emit(ev.InterfaceAdded(ifname=self.ifname, ifindex=self.ifindex, addr=self.mac))
 
-    def _removed(self):
-        index = self.ifindex
-        self.ifindex = None
-        self.link_up = False
-        self.disabled.discard("ifdown")
-        self._reset_link()
-        self._emit(ev.InterfaceRemoved(ifname=self.ifname, ifindex=index))
+    def _on_disabled(self):
+        self.scan_freqs = None
+        self.eloop.cancel_timeout(self._scan_timeout)
 
-    def _disable(self, reason):
-        first = not self.disabled
-        self.disabled.add(reason)
-        if first:
-            self._reset_link()
-            self.scan_freqs = None
-            self.eloop.cancel_timeout(self._scan_timeout)
-            self._emit(ev.InterfaceDisabled(reason=reason))
-
-    def _enable(self, reason):
-        if reason not in self.disabled:
-            return
-        self.disabled.discard(reason)
-        if not self.disabled:
-            self._emit(ev.InterfaceEnabled(reason=reason))
-
-    def handle_rfkill(self, switch):
-        if self.phy is None or switch.name != self.phy:
-            return
-        if switch.blocked:
-            self._disable("rfkill")
-            return
-        if self.ifindex is not None and not self.link_up:
-            self.disabled.discard("rfkill")
-            self.disabled.add("ifdown")
-            self._bring_up_retry(0)
-        else:
-            self._enable("rfkill")
-
-    def _bring_up_retry(self, tries):
-        # cfg80211 may still refuse (ERFKILL) for a moment after the unblock.
-        if self.ifindex is None or self.link_up or "rfkill" in self.disabled:
-            return
-        try:
-            self.rtnl.set_up(self.ifindex, True)
-        except OSError as e:
-            if tries < 10:
-                self.eloop.register_timeout(BRING_UP_RETRY, self._bring_up_retry, tries + 1)
-            else:
-                log.warning("%s: cannot bring the interface up: %s", self.ifname, e)
+    def _rfkill_name(self):
+        return self.phy

@@ -1,0 +1,86 @@
+"""Interface availability shared by the kernel drivers: ifdown, rfkill, removal.
+
+Both nl80211 and wext learn about the link from rtnetlink and about the radio
+from /dev/rfkill, and must turn those into the same InterfaceDisabled /
+InterfaceEnabled / InterfaceRemoved events.  The interface counts as disabled
+while any reason ("ifdown", "rfkill") holds; it is enabled again only when the
+last one clears.  A driver mixes this in and provides eloop, ifname, ifindex,
+mac, link_up, disabled (a set), rtnl, _emit(event), _reset_link() and
+_rfkill_name() (the wiphy name its rfkill switch carries).
+"""
+
+import logging
+
+from wispd import events as ev
+
+log = logging.getLogger("wispd.drivers")
+
+BRING_UP_RETRY = 0.5
+
+
+class LinkStateMixin:
+    def _on_disabled(self):
+        """Driver-specific clean-up when the interface becomes unusable."""
+
+    def _link_changed(self, link):
+        """An RTM_NEWLINK for our own ifindex: new MAC, or up/down."""
+        if link.addr and link.addr != self.mac:
+            self.mac = link.addr
+        if link.up != self.link_up:
+            self.link_up = link.up
+            if link.up:
+                self._enable("ifdown")
+            else:
+                self._disable("ifdown")
+
+    def _removed(self):
+        index = self.ifindex
+        self.ifindex = None
+        self.link_up = False
+        self.disabled.discard("ifdown")
+        self._reset_link()
+        self._emit(ev.InterfaceRemoved(ifname=self.ifname, ifindex=index))
+
+    def _disable(self, reason):
+        first = not self.disabled
+        self.disabled.add(reason)
+        if first:
+            # The core reports the lost link itself (INTERFACE_DISABLED).
+            self._reset_link()
+            self._on_disabled()
+            self._emit(ev.InterfaceDisabled(reason=reason))
+
+    def _enable(self, reason):
+        if reason not in self.disabled:
+            return
+        self.disabled.discard(reason)
+        if not self.disabled:
+            self._emit(ev.InterfaceEnabled(reason=reason))
+
+    def handle_rfkill(self, switch):
+        name = self._rfkill_name()
+        if name is None or switch.name != name:
+            return
+        if switch.blocked:
+            self._disable("rfkill")
+            return
+        if self.ifindex is not None and not self.link_up:
+            # cfg80211 took the interface down at the block: bring it back up;
+            # the RTM_NEWLINK that follows clears "ifdown".
+            self.disabled.discard("rfkill")
+            self.disabled.add("ifdown")
+            self._bring_up_retry(0)
+        else:
+            self._enable("rfkill")
+
+    def _bring_up_retry(self, tries):
+        # cfg80211 may still refuse (ERFKILL) for a moment after the unblock.
+        if self.ifindex is None or self.link_up or "rfkill" in self.disabled:
+            return
+        try:
+            self.rtnl.set_up(self.ifindex, True)
+        except OSError as e:
+            if tries < 10:
+                self.eloop.register_timeout(BRING_UP_RETRY, self._bring_up_retry, tries + 1)
+            else:
+                log.warning("%s: cannot bring the interface up: %s", self.ifname, e)

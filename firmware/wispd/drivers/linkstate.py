@@ -19,6 +19,18 @@ BRING_UP_RETRY = 0.5
 
 
 class LinkStateMixin:
+    # Operstate goes through rtnetlink for both drivers; bssid/ssid/associated
+    # are the driver's view of the current association.
+    def set_operstate(self, up):
+        if self.ifindex is not None and self.rtnl is not None:
+            self.rtnl.set_operstate(self.ifindex, up)
+
+    def get_bssid(self):
+        return self.bssid if self.associated else None
+
+    def get_ssid(self):
+        return self.ssid if self.associated else None
+
     def _on_disabled(self):
         """Driver-specific clean-up when the interface becomes unusable."""
 

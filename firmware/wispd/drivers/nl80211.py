@@ -474,16 +474,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
             if authorized:
                 raise
 
-    def set_operstate(self, up):
-        if self.ifindex is not None and self.rtnl is not None:
-            self.rtnl.set_operstate(self.ifindex, up)
-
     # ------------------------------------------------------------------ queries
-    def get_bssid(self):
-        return self.bssid if self.associated else None
-
-    def get_ssid(self):
-        return self.ssid if self.associated else None
 
     def signal_poll(self):
         if self.ifindex is None or not self.associated or self.bssid is None:

@@ -423,16 +423,7 @@ class WextDriver(LinkStateMixin, Driver):
             except DriverError:
                 pass     # no key there: fine
 
-    def set_operstate(self, up):
-        if self.ifindex is not None and self.rtnl is not None:
-            self.rtnl.set_operstate(self.ifindex, up)
-
     # ------------------------------------------------------------------ queries
-    def get_bssid(self):
-        return self.bssid if self.associated else None
-
-    def get_ssid(self):
-        return self.ssid if self.associated else None
 
     def query_bssid(self):
         """SIOCGIWAP: what the kernel says we are associated with (or None)."""

@@ -94,6 +94,11 @@ class Interface:
         self.scan_work = None
         self.connect_work = None
         self.rescan_count = 0
+        # At start-up a fast-reconnect scan that finds nothing is followed at
+        # once by a full scan (the AP may have moved).  After a loss the AP is
+        # most likely restarting on its channel: keep scanning that channel and
+        # make only every third rescan a full one.
+        self.need_full_scan = True
         self.disconnected_by_user = False
         self.ignored_bssids = {}
         self.l2 = None
@@ -251,6 +256,8 @@ class Interface:
             results = self.driver.get_scan_results()
             self.bss.update(results, freqs, self.eloop.now(), keep=self.current_bssid())
             self.msg("CTRL-EVENT-SCAN-RESULTS ")
+            if not fast:
+                self.need_full_scan = False
         if work is not None:
             work.done()
         if self.wpa_state == SCANNING:
@@ -259,7 +266,6 @@ class Interface:
             self.request_scan(1.0)
             return
         if self.wpa_state in (DISCONNECTED, INACTIVE) and not self.disconnected_by_user:
-            # After a fast-reconnect scan found nothing, go on with a full one at once.
             self.select_and_connect(partial=fast)
 
     # ------------------------------------------------------------------ selection
@@ -278,11 +284,12 @@ class Interface:
         self.connect(cand.network, cand.bss, cand.plan)
 
     def schedule_rescan(self, partial=False):
-        """Nothing to join yet: look again, sooner after a partial scan."""
-        if partial:
-            delay = 0
-        else:
-            delay = RESCAN_DELAYS[min(self.rescan_count, len(RESCAN_DELAYS) - 1)]
+        """Nothing to join yet: look again (see need_full_scan for the order)."""
+        if partial and self.need_full_scan:
+            self.rescan_count += 1
+            self.request_scan(0, [])
+            return
+        delay = RESCAN_DELAYS[min(self.rescan_count, len(RESCAN_DELAYS) - 1)]
         self.rescan_count += 1
         # A network that is only temporarily disabled comes back at a known time.
         now = self.eloop.now()
@@ -290,7 +297,7 @@ class Interface:
                    if st.disabled_until > now]
         if soonest:
             delay = min(delay if self._has_usable_network() else RESCAN_CAP, min(soonest) + 0.01)
-        self.request_scan(min(delay, RESCAN_CAP), None if not partial else [])
+        self.request_scan(min(delay, RESCAN_CAP))
 
     def _has_usable_network(self):
         return any(self.available(n) for n in self.config.networks)
@@ -442,8 +449,13 @@ class Interface:
     def _on_AuthFailed(self, event):
         if self.wpa_state not in (AUTHENTICATING, ASSOCIATING):
             return
-        self.msg("CTRL-EVENT-AUTH-REJECT %s auth_type=%d auth_transaction=2 status_code=%d"
-                 % (mac_txt(event.bssid or self.current_bssid() or b"\0" * 6), 0, event.status or 0))
+        if event.timed_out:
+            log.info("%s: authentication with %s timed out", self.ifname,
+                     mac_txt(event.bssid or self.current_bssid() or b"\0" * 6))
+        else:
+            self.msg("CTRL-EVENT-AUTH-REJECT %s auth_type=%d auth_transaction=2 status_code=%d"
+                     % (mac_txt(event.bssid or self.current_bssid() or b"\0" * 6), 0,
+                        event.status or 0))
         self.connection_failed(event.bssid or self.current_bssid(), "CONN_FAILED")
 
     def _on_AssocRejected(self, event):
@@ -515,6 +527,7 @@ class Interface:
             return
         # The AP we lost is probably still on its channel: scan that first.
         self.rescan_count = 0
+        self.need_full_scan = False
         self.request_scan(0.1)
 
     def _on_EapolReceived(self, event):

@@ -6,6 +6,7 @@ for x in $(cat /proc/cmdline); do
     case "$x" in
         wispd.results=*) RESULTS="${x#*=}" ;;
         wispd.modules=*) MODULES="${x#*=}" ;;
+        wispd.init=*) REPO="${x#*=}"; REPO="${REPO%/tests/hwsim/guest/init2.sh}" ;;
     esac
 done
 poweroff_now() {
@@ -13,8 +14,17 @@ poweroff_now() {
     echo o > /proc/sysrq-trigger
     sleep 30
 }
-# The guest's /tmp and /run are its own; guest scripts live elsewhere.
+# The guest's /tmp and /run are its own; guest scripts live elsewhere.  A
+# checkout (or results folder) that lives under the host's /tmp, as a CI clone
+# may, is carried over onto the new /tmp so the guest still sees it.
+mkdir -p /var/lib/wispd-hosttmp
+mount --rbind /tmp /var/lib/wispd-hosttmp
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+for d in "$REPO" "$RESULTS"; do
+    case "$d" in
+        /tmp/*) mkdir -p "$d" && mount --rbind "/var/lib/wispd-hosttmp/${d#/tmp/}" "$d" ;;
+    esac
+done
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /dev/pts /dev/shm /lib/modules /var/run /var/log /var/tmp
 mount -t devpts -o gid=5,mode=620 devpts /dev/pts

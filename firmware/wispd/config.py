@@ -457,6 +457,16 @@ def dump(config: Config) -> str:
     return "".join(out)
 
 
+def fsync_dir(directory):
+    """Make a rename or unlink in `directory` durable (a power cut after this
+    cannot bring the old name back)."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def save(config: Config, path=None) -> None:
     """Atomically replace the file: temp file beside it, fsync, mode 0600,
     rename over the target, fsync the directory. On any failure before the
@@ -506,11 +516,7 @@ def save(config: Config, path=None) -> None:
         raise
     # Make the rename itself durable; the new file is already in place here.
     try:
-        dfd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        fsync_dir(directory)
     except OSError as e:
         raise ConfigError("%s: saved, but syncing the directory failed: %s"
                           % (path, e.strerror or e)) from None

@@ -507,13 +507,8 @@ def find_file(explicit=None, search=SEARCH_PATHS, custom=CUSTOM_TOML_PATHS):
 def remove_from_boot(path):
     """Delete (never rewrite) the file on the boot partition and make it stick."""
     os.unlink(path)
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        wconfig.fsync_dir(os.path.dirname(os.path.abspath(path)))
     except OSError:
         pass
     os.sync()

@@ -16,6 +16,7 @@ from wispd import events as ev
 log = logging.getLogger("wispd.drivers")
 
 BRING_UP_RETRY = 0.5
+ERFKILL = 132    # errno: "Operation not possible due to RF-kill" (not in every errno module)
 
 
 class LinkStateMixin:
@@ -84,6 +85,18 @@ class LinkStateMixin:
             self._bring_up_retry(0)
         else:
             self._enable("rfkill")
+
+    def _try_up(self):
+        """Set the interface up now; note why not (rfkill, or anything else)."""
+        try:
+            self.rtnl.set_up(self.ifindex, True)
+            self.link_up = True
+        except OSError as e:
+            if e.errno == ERFKILL:
+                self.disabled.add("rfkill")
+            else:
+                log.warning("%s: cannot bring the interface up: %s", self.ifname, e)
+            self.disabled.add("ifdown")
 
     def _bring_up_retry(self, tries):
         # cfg80211 may still refuse (ERFKILL) for a moment after the unblock.

@@ -38,7 +38,6 @@ log = logging.getLogger("wispd.nl80211")
 WLAN_STATUS_UNSPECIFIED_FAILURE = 1
 WLAN_AUTH_SAE = 3
 REASON_DEAUTH_LEAVING = 3
-ERFKILL = 132
 MCAST_GROUPS = ("scan", "mlme", "regulatory", "config")
 
 
@@ -154,15 +153,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
     def _bring_up(self):
         if self.ifindex is None or self.link_up:
             return
-        try:
-            self.rtnl.set_up(self.ifindex, True)
-            self.link_up = True
-        except OSError as e:
-            if e.errno == ERFKILL:
-                self.disabled.add("rfkill")
-            else:
-                log.warning("%s: cannot bring the interface up: %s", self.ifname, e)
-            self.disabled.add("ifdown")
+        self._try_up()
 
     def _capabilities(self, w):
         cmds = w.commands

@@ -38,7 +38,6 @@ from wispd.drivers.linkstate import LinkStateMixin
 
 log = logging.getLogger("wispd.wext")
 
-ERFKILL = 132
 SCAN_TIMEOUT = 15.0          # some drivers never send the SIOCGIWSCAN event
 SCAN_BUF_MAX = 65535         # iw_point.length is a u16
 ZERO_MAC = b"\0" * 6
@@ -213,15 +212,7 @@ class WextDriver(LinkStateMixin, Driver):
         self.link_up = bool(link and link.up)
         if self.link_up:
             return
-        try:
-            self.rtnl.set_up(self.ifindex, True)
-            self.link_up = True
-        except OSError as e:
-            if e.errno == ERFKILL:
-                self.disabled.add("rfkill")
-            else:
-                log.warning("%s: cannot bring the interface up: %s", self.ifname, e)
-            self.disabled.add("ifdown")
+        self._try_up()
 
     def _close_sockets(self):
         for name in ("rfkill", "rtnl", "sock"):

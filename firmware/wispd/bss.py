@@ -22,6 +22,11 @@ CAP_IBSS = 0x0002
 CAP_PRIVACY = 0x0010
 
 
+def is_hidden(ssid):
+    """A hidden AP beacons an empty SSID, or one of NUL bytes of the real length."""
+    return not ssid.strip(b"\0")
+
+
 def mac_txt(addr):
     return ":".join("%02x" % b for b in addr)
 
@@ -46,13 +51,20 @@ class Bss:
         self.caps = result.caps
         self.beacon_int = result.beacon_int
         self.tsf = result.tsf
-        self.ies = result.ies or result.beacon_ies
-        self.beacon_ies = result.beacon_ies
         self.last_update = now - (result.age_ms or 0) / 1000.0
         self.missed = 0
         self.update_idx += 1
-        self._parsed = None
-        self.ssid = self.elements.ssid
+        new_ies = result.ies or result.beacon_ies
+        parsed = ies.parse(new_ies)
+        if is_hidden(parsed.ssid) and getattr(self, "ssid", b"") and not is_hidden(self.ssid):
+            # A hidden AP's beacon says nothing about its name; what its probe
+            # response told us stays true (cfg80211 lists both separately).
+            self.beacon_ies = result.beacon_ies or new_ies
+            return
+        self.ies = new_ies
+        self.beacon_ies = result.beacon_ies
+        self._parsed = parsed
+        self.ssid = parsed.ssid
 
     @property
     def elements(self):

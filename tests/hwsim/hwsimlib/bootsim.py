@@ -21,6 +21,7 @@ from . import repo_root
 
 BUSYBOX = "/bin/busybox"
 BASE = "/run/wispd-boot"
+HELD_REPO = "/var/lib/testbed-repo"      # where a checkout under /tmp is held for the board
 
 INITTAB = """\
 # Buildroot's default inittab, trimmed to what a namespace can do.
@@ -137,7 +138,17 @@ class Board:
         /bin and /sbin are symlinks into /usr on the Debian root below), the
         fstab with the boot partition, and /etc/default/wispd = the shipped one
         plus the testbed's paths."""
-        self._write("etc/inittab", INITTAB)
+        inittab = INITTAB
+        repo = repo_root()
+        if repo.startswith("/tmp/"):
+            # The board mounts its own /tmp; a checkout under /tmp (a CI clone)
+            # is bound back over it from where _mount_root put it.
+            inittab = inittab.replace(
+                "::sysinit:/bin/mkdir -p /run/lock/subsys\n",
+                "::sysinit:/bin/mkdir -p /run/lock/subsys %s\n"
+                "::sysinit:/bin/mount --bind %s %s\n" % (repo, HELD_REPO, repo))
+            os.makedirs(os.path.join(self.layer, HELD_REPO.lstrip("/")), exist_ok=True)
+        self._write("etc/inittab", inittab)
         self._write("etc/init.d/rcS", RCS, 0o755)
         self._write("etc/init.d/rcK", RCK, 0o755)
         self._write("etc/fstab", "%s /boot vfat rw,noatime 0 0\n" % self.loop)
@@ -165,6 +176,8 @@ class Board:
             % (self.layer, overlay, self.persist, self.persist), self.root])
         for src in ("/dev", "/sys"):
             sh(["mount", "--rbind", src, self.root + src])
+        if repo_root().startswith("/tmp/"):
+            sh(["mount", "--rbind", repo_root(), self.root + HELD_REPO])
 
     def _umount_root(self) -> None:
         sh(["umount", "-R", self.root], check=False)

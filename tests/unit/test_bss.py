@@ -1,0 +1,40 @@
+"""BssTable: hidden APs, aging."""
+
+import pytest
+
+from wispd.bss import BssTable
+from wispd.drivers import ScanResult
+
+BSSID = bytes.fromhex("020000000000")
+
+
+def result(ssid_element, signal=-40):
+    return ScanResult(BSSID, 2462, ies=bytes((0, len(ssid_element))) + ssid_element,
+                      signal=signal, caps=0x0011)
+
+
+@pytest.mark.parametrize("beacon", [b"", b"\0" * 6])
+@pytest.mark.parametrize("order", ["beacon_first", "probe_first"])
+def test_hidden_ap_keeps_the_name_from_its_probe_response(beacon, order):
+    # cfg80211 lists a hidden AP twice: its beacon (no name) and its probe
+    # response (the name); whatever order the dump has, the name must win.
+    pair = [result(beacon), result(b"hidden-net")]
+    if order == "probe_first":
+        pair.reverse()
+    table = BssTable()
+    table.update(pair, [], 100.0)
+    assert [b.ssid for b in table] == [b"hidden-net"]
+    # A later scan that only caught the beacon does not forget the name either.
+    table.update([result(beacon, signal=-60)], [], 101.0)
+    (bss,) = list(table)
+    assert bss.ssid == b"hidden-net" and bss.signal == -60
+
+
+def test_missing_from_two_scans_of_its_channel_expires():
+    table = BssTable()
+    table.update([result(b"x")], [], 0.0)
+    table.update([], [2412], 1.0)          # another channel: not a miss
+    assert len(table) == 1
+    table.update([], [2462], 2.0)
+    table.update([], [], 3.0)
+    assert len(table) == 0

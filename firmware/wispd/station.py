@@ -13,7 +13,7 @@ from wispd import events as ev
 from wispd import log as wlog
 from wispd import selection
 from wispd.bss import BssTable, mac_txt
-from wispd.drivers import (AUTH_OPEN, DriverBusy, DriverError, KeyParams, ScanParams,
+from wispd.drivers import (DriverBusy, DriverError, KeyParams, ScanParams,
                            KEY_PAIRWISE)
 from wispd.radio import RadioWorkQueue
 from wispd.ssidtext import ssid_txt
@@ -249,7 +249,7 @@ class Interface:
 
     def _scan_finished(self, aborted):
         work, self.scan_work = self.scan_work, None
-        freqs, manual, fast = self.scan_freqs, self.scan_manual, self.scan_fast
+        freqs, fast = self.scan_freqs, self.scan_fast
         if aborted:
             self.msg("CTRL-EVENT-SCAN-FAILED ret=-1 retry=1")
         else:

@@ -9,9 +9,11 @@ mac, link_up, disabled (a set), rtnl, _emit(event), _reset_link() and
 _rfkill_name() (the wiphy name its rfkill switch carries).
 """
 
+import errno
 import logging
 
 from wispd import events as ev
+from wispd.drivers import DriverError
 
 log = logging.getLogger("wispd.drivers")
 
@@ -25,6 +27,14 @@ class LinkStateMixin:
     def set_operstate(self, up):
         if self.ifindex is not None and self.rtnl is not None:
             self.rtnl.set_operstate(self.ifindex, up)
+
+    def get_capa(self):
+        return self.capa
+
+    def get_mac_addr(self):
+        if self.mac is None:
+            raise DriverError("%s: interface not present" % self.ifname, errno.ENODEV)
+        return self.mac
 
     def get_bssid(self):
         return self.bssid if self.associated else None

@@ -182,14 +182,6 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.eloop.cancel_timeout(self._retry_internal_scan)
         self._close_sockets()
 
-    def get_capa(self):
-        return self.capa
-
-    def get_mac_addr(self):
-        if self.mac is None:
-            raise DriverError("%s: interface not present" % self.ifname, errno.ENODEV)
-        return self.mac
-
     # ------------------------------------------------------------------ requests
     def _msg(self, cmd, attrs):
         if self.ifindex is not None and cmd not in (m.CMD_GET_WIPHY, m.CMD_REQ_SET_REG,

@@ -29,7 +29,7 @@ import socket
 
 from wispd import events as ev
 from wispd.drivers import (AKM_8021X, AKM_PSK, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                           CIPHER_NONE, CIPHER_TKIP, CIPHER_WEP104, CIPHER_WEP40, KEY_GROUP,
+                           CIPHER_NONE, CIPHER_TKIP, CIPHER_WEP104, CIPHER_WEP40,
                            KEY_IGTK, KEY_PAIRWISE, Capabilities, Driver, DriverBusy,
                            DriverError, DriverInitError)
 from wispd.drivers import wext_abi as w
@@ -234,14 +234,6 @@ class WextDriver(LinkStateMixin, Driver):
             except DriverError:
                 pass
         self._close_sockets()
-
-    def get_capa(self):
-        return self.capa
-
-    def get_mac_addr(self):
-        if self.mac is None:
-            raise DriverError("%s: interface not present" % self.ifname, errno.ENODEV)
-        return self.mac
 
     def _need_iface(self):
         if self.ifindex is None or self.sock is None:

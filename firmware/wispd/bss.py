@@ -34,10 +34,11 @@ def mac_txt(addr):
 class Bss:
     __slots__ = ("id", "bssid", "freq", "ssid", "signal", "noise", "qual", "caps",
                  "beacon_int", "tsf", "ies", "beacon_ies", "last_update", "missed",
-                 "update_idx", "_parsed")
+                 "update_idx", "_parsed", "seen_in_scan")
 
     def __init__(self, bss_id, result, now):
         self.id = bss_id
+        self.seen_in_scan = 0
         self.bssid = result.bssid
         self.update_idx = 0
         self.missed = 0
@@ -98,8 +99,16 @@ class BssTable:
     def __init__(self, on_added=None, on_removed=None):
         self.by_bssid = {}      # bssid bytes -> Bss; SSID changes keep the entry
         self.next_id = 0
+        self.scan_count = 0
         self.on_added = on_added
         self.on_removed = on_removed
+
+    def fresh(self):
+        """The BSSes the latest scan saw: the only ones worth joining.  An entry
+        kept for aging may describe an AP that is gone or has changed (a
+        restarted AP with other security), as wpa_supplicant also only selects
+        from the last scan's results."""
+        return [b for b in self if b.seen_in_scan == self.scan_count]
 
     def __len__(self):
         return len(self.by_bssid)
@@ -120,6 +129,7 @@ class BssTable:
         """Merge one scan's results; age out entries the scan should have seen.
         scanned_freqs empty means every channel was scanned."""
         seen = set()
+        self.scan_count += 1
         for result in results:
             seen.add(result.bssid)
             bss = self.by_bssid.get(result.bssid)
@@ -131,6 +141,7 @@ class BssTable:
                     self.on_added(bss)
             else:
                 bss.update(result, now)
+            bss.seen_in_scan = self.scan_count
         covered = set(scanned_freqs)
         for bss in list(self.by_bssid.values()):
             if bss.bssid in seen:

@@ -271,7 +271,8 @@ class Interface:
     # ------------------------------------------------------------------ selection
     def select_and_connect(self, partial=False):
         ignored = {b for b, until in self.ignored_bssids.items() if until > self.eloop.now()}
-        cand = selection.select(self.config.networks, self.bss, self.available, ignored, self.capa)
+        cand = selection.select(self.config.networks, self.bss.fresh(), self.available,
+                                ignored, self.capa)
         if cand is None:
             enabled = [n for n in self.config.networks if not n.disabled]
             if not enabled:

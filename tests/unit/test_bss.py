@@ -38,3 +38,12 @@ def test_missing_from_two_scans_of_its_channel_expires():
     table.update([], [2462], 2.0)
     table.update([], [], 3.0)
     assert len(table) == 0
+
+
+def test_only_the_latest_scan_is_fresh():
+    table = BssTable()
+    table.update([result(b"x")], [], 0.0)
+    assert [b.ssid for b in table.fresh()] == [b"x"]
+    table.update([], [], 1.0)               # the AP went quiet: kept for aging ...
+    assert len(table) == 1
+    assert table.fresh() == []              # ... but not offered for joining

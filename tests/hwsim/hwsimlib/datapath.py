@@ -66,19 +66,29 @@ def send_and_count(tx_iface: str, rx_iface: str, dst: str = None, count: int = 5
 
 
 def data_path_counts(ap_iface: str, sta_iface: str, count: int = 5,
-                     timeout: float = 5.0) -> dict:
-    return {
+                     timeout: float = 5.0, broadcast: bool = True) -> dict:
+    counts = {
         "sta->ap unicast": send_and_count(sta_iface, ap_iface, count=count, timeout=timeout),
         "ap->sta unicast": send_and_count(ap_iface, sta_iface, count=count, timeout=timeout),
-        "ap->sta broadcast": send_and_count(ap_iface, sta_iface, dst=BROADCAST, count=count,
-                                            timeout=timeout),
     }
+    if broadcast:
+        counts["ap->sta broadcast"] = send_and_count(ap_iface, sta_iface, dst=BROADCAST,
+                                                     count=count, timeout=timeout)
+    return counts
 
 
 def assert_data_path(ap_iface: str, sta_iface: str, count: int = 5,
-                     timeout: float = 5.0) -> dict:
-    """All three directions must deliver every frame."""
-    counts = data_path_counts(ap_iface, sta_iface, count, timeout)
+                     timeout: float = 5.0, broadcast: bool = True) -> dict:
+    """All directions must deliver every frame.
+
+    broadcast=False checks the pairwise key only.  Tests with a short
+    group_rekey need that right after connecting: when hostapd's rekey timer
+    fires while a station is between message 3 and message 4, hostapd skips
+    that station (it is not yet in PTKINITDONE) and switches to a GTK the
+    station never got, until the next rekey.  That is hostapd's race, seen
+    with either supplicant; such tests check broadcast after a rekey the
+    station took part in."""
+    counts = data_path_counts(ap_iface, sta_iface, count, timeout, broadcast)
     bad = {k: v for k, v in counts.items() if v != count}
     assert not bad, "data path %s -> %s: expected %d frames each way, got %s" % (
         ap_iface, sta_iface, count, counts)

@@ -148,12 +148,12 @@ def prepare(iface, network, bss, plan, params):
     params.extra_ies = bytes(params.extra_ies or b"") + extra
     if extra:
         # Message 2 carries the same RSNXE as the association request.
-        plan.own_ie = bytes(plan.own_ie) + extra
+        plan.sel.own_ie = bytes(plan.sel.own_ie) + extra
     entry = pmksa_cache(iface).get(bss.bssid, network_key(network), AKM_SAE)
     if entry is not None:
         log.info("%s: PMKSA caching with %s, skipping SAE", iface.ifname, bss.bssid_txt)
         own = _rsn_ie_with_pmkid(plan, entry.pmkid)
-        plan.own_ie = own + extra
+        plan.sel.own_ie = own + extra
         params.wpa_ie = own
         params.auth_alg = AUTH_OPEN
         params.auth_data = None
@@ -221,7 +221,7 @@ def _pt_cache(iface):
 
 
 def _rsn_ie_with_pmkid(plan, pmkid):
-    info = rsnie.parse_rsn_ie(plan.own_ie[:2 + plan.own_ie[1]])
+    info = rsnie.parse_rsn_ie(plan.sel.own_ie[:2 + plan.sel.own_ie[1]])
     return rsnie.build_rsn_ie(info.group_cipher, info.pairwise_ciphers, info.akms,
                               info.capabilities, pmkids=(pmkid,),
                               group_mgmt=info.group_mgmt_cipher)

@@ -30,39 +30,35 @@ class SecurityError(Exception):
     pass
 
 
+# An open network's "selection": no AKM, no ciphers, no RSN element.
+_OPEN = rsnie.Selection(None, CIPHER_NONE, CIPHER_NONE, CIPHER_NONE, False, b"")
+
+
 class Plan:
-    """How we will secure one association."""
-    __slots__ = ("open", "akm", "pairwise", "group", "mgmt_group", "mfp", "own_ie", "ap_ie",
-                 "pmf_level")
+    """How we will secure one association: the suites chosen with the AP
+    (`sel`, an rsn.ie.Selection, kept whole rather than copied field by
+    field), the AP's RSN element to compare with message 3, and the PMF level
+    STATUS reports."""
+    __slots__ = ("open", "sel", "ap_ie", "pmf_level")
 
     def __init__(self, open_=True, selection=None, ap_ie=b"", pmf_level=0):
         self.open = open_
+        self.sel = selection if selection is not None else _OPEN
         self.ap_ie = ap_ie
         self.pmf_level = pmf_level
-        if selection is None:
-            self.akm = None
-            self.pairwise = self.group = self.mgmt_group = CIPHER_NONE
-            self.mfp = False
-            self.own_ie = b""
-        else:
-            self.akm = selection.akm
-            self.pairwise = selection.pairwise
-            self.group = selection.group
-            self.mgmt_group = selection.mgmt_group
-            self.mfp = selection.mfp
-            self.own_ie = selection.own_ie
 
     @property
     def psk_based(self):
-        return self.akm in (AKM_PSK, AKM_PSK_SHA256)
+        return self.sel.akm in (AKM_PSK, AKM_PSK_SHA256)
 
     def status_fields(self):
-        out = [("pairwise_cipher", _CIPHER_TXT.get(self.pairwise, "UNKNOWN")),
-               ("group_cipher", _CIPHER_TXT.get(self.group, "UNKNOWN")),
-               ("key_mgmt", "NONE" if self.open else _KEY_MGMT_TXT.get(self.akm, "UNKNOWN"))]
-        if self.mfp:
+        sel = self.sel
+        out = [("pairwise_cipher", _CIPHER_TXT.get(sel.pairwise, "UNKNOWN")),
+               ("group_cipher", _CIPHER_TXT.get(sel.group, "UNKNOWN")),
+               ("key_mgmt", "NONE" if self.open else _KEY_MGMT_TXT.get(sel.akm, "UNKNOWN"))]
+        if sel.mfp:
             out.append(("pmf", self.pmf_level))
-            out.append(("mgmt_group_cipher", _CIPHER_TXT.get(self.mgmt_group, "UNKNOWN")))
+            out.append(("mgmt_group_cipher", _CIPHER_TXT.get(sel.mgmt_group, "UNKNOWN")))
         return out
 
 
@@ -181,12 +177,13 @@ def assoc_params(network, bss, plan):
     params = AssocParams(bssid=bss.bssid, ssid=network.ssid_bytes, freq=bss.freq,
                          auth_alg=AUTH_OPEN, privacy=not plan.open)
     if not plan.open:
-        params.wpa_ie = plan.own_ie
-        params.pairwise = plan.pairwise
-        params.group = plan.group
-        params.akm = plan.akm
-        params.mgmt_group = plan.mgmt_group
-        params.mfp = plan.mfp
+        sel = plan.sel
+        params.wpa_ie = sel.own_ie
+        params.pairwise = sel.pairwise
+        params.group = sel.group
+        params.akm = sel.akm
+        params.mgmt_group = sel.mgmt_group
+        params.mfp = sel.mfp
         params.wpa_versions = 2
     return params
 
@@ -201,16 +198,16 @@ def start_handshake(iface, event):
     if iface.current_bss is not None and iface.current_bss.elements.rsn:
         ap_ie = iface.current_bss.elements.rsn
     pmk = None
-    if plan.akm == AKM_SAE:
+    if plan.sel.akm == AKM_SAE:
         from wispd import saeconnect
         pmk = saeconnect.pmk(iface)
         if pmk is None:
             raise SecurityError("SAE association without an SAE PMK")
+    sel = plan.sel
     return EapolKeySupplicant(
-        pmk=pmk or pmk_for(network), spa=iface.addr, aa=event.bssid, akm=plan.akm,
-        pairwise=plan.pairwise, group=plan.group, own_rsne=plan.own_ie, ap_rsne=ap_ie,
-        mgmt_group=plan.mgmt_group, mfp=plan.mfp,
-        ap_rsnxe=_rsnxe_element(iface.current_bss))
+        pmk=pmk or pmk_for(network), spa=iface.addr, aa=event.bssid, akm=sel.akm,
+        pairwise=sel.pairwise, group=sel.group, own_rsne=sel.own_ie, ap_rsne=ap_ie,
+        mgmt_group=sel.mgmt_group, mfp=sel.mfp, ap_rsnxe=_rsnxe_element(iface.current_bss))
 
 
 def _rsnxe_element(bss):
@@ -235,14 +232,14 @@ def handle_eapol(iface, src, data):
             # Also after a PTK rekey on a live link, as wpa_supplicant reports it.
             iface.msg("WPA: Key negotiation completed with %s [PTK=%s GTK=%s]"
                       % (mac_txt(iface.current_bssid() or b"\0" * 6),
-                         _CIPHER_TXT.get(iface.plan.pairwise, "?"),
-                         _CIPHER_TXT.get(iface.plan.group, "?")))
+                         _CIPHER_TXT.get(iface.plan.sel.pairwise, "?"),
+                         _CIPHER_TXT.get(iface.plan.sel.group, "?")))
             if iface.wpa_state != st.COMPLETED:
                 iface.completed()
         elif isinstance(action, hs.GroupRekeyed):
             iface.msg("WPA: Group rekeying completed with %s [GTK=%s]"
                       % (mac_txt(iface.current_bssid() or b"\0" * 6),
-                         _CIPHER_TXT.get(iface.plan.group, "?")))
+                         _CIPHER_TXT.get(iface.plan.sel.group, "?")))
         elif isinstance(action, hs.TransitionDisable):
             from wispd import saeconnect
             saeconnect.transition_disable(iface, action.bitmap)

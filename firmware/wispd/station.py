@@ -13,7 +13,7 @@ from wispd import events as ev
 from wispd import log as wlog
 from wispd import selection
 from wispd.bss import BssTable, mac_txt
-from wispd.drivers import (DriverBusy, DriverError, KeyParams, ScanParams,
+from wispd.drivers import (AKM_SAE, DriverBusy, DriverError, KeyParams, ScanParams,
                            KEY_PAIRWISE)
 from wispd.radio import RadioWorkQueue
 from wispd.ssidtext import ssid_txt
@@ -324,9 +324,8 @@ class Interface:
             log.warning("%s: cannot connect to %s: %s", self.ifname, ssid_txt(network.ssid_bytes), e)
             self.connection_failed(bss.bssid, "CONN_FAILED")
             return
-        from wispd.drivers import AKM_SAE
         deferred = False
-        if not plan.open and plan.akm == AKM_SAE:
+        if not plan.open and plan.sel.akm == AKM_SAE:
             from wispd import saeconnect
             try:
                 deferred = saeconnect.prepare(self, network, bss, plan, params)
@@ -759,7 +758,7 @@ class Interface:
             plan = self.plan
             if plan is not None:
                 out.extend(plan.status_fields())
-                if getattr(self, "sae_group", None) and plan.akm == 0x000FAC08:
+                if getattr(self, "sae_group", None) and plan.sel.akm == AKM_SAE:
                     out.extend((("sae_group", self.sae_group),
                                 ("sae_h2e", int(bool(getattr(self, "sae_h2e", False)))),
                                 ("sae_pk", 0)))

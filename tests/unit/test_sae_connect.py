@@ -187,13 +187,13 @@ def test_transition_network_prefers_sae_and_falls_back_to_psk_only_ap(tmp_path, 
     try:
         x.run_until(lambda: x.iface.bss.get(AA) is not None)
         bss = x.iface.bss.get(AA)
-        assert security.plan_for(net, bss, caps).akm == AKM_SAE
+        assert security.plan_for(net, bss, caps).sel.akm == AKM_SAE
     finally:
         x.close()
     x = Harness(tmp_path, TRANS_NET, [ap_result(rsn_ie(AKM_PSK))])
     try:
         x.run_until(lambda: x.iface.bss.get(AA) is not None)
-        assert security.plan_for(net, x.iface.bss.get(AA), caps).akm == AKM_PSK
+        assert security.plan_for(net, x.iface.bss.get(AA), caps).sel.akm == AKM_PSK
     finally:
         x.close()
 

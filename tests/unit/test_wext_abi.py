@@ -129,6 +129,15 @@ def test_freq_conversions():
     assert w.mhz_to_channel(2484) == 14 and w.channel_to_mhz(14) == 2484
 
 
+def test_freq_from_hostile_exponent_is_unknown_and_cheap():
+    # Found by fuzzing (tests/fuzz/corpus/wext/crash-freq-exponent-32.bin): a scan
+    # record with e=32767 meant a 30 000-digit frequency.
+    assert w.freq_mhz(2**31 - 1, 2**15 - 1) == 0
+    assert w.freq_mhz(-243700000, 1) == 0 and w.freq_mhz(5180, -6) == 0
+    assert w.freq_mhz(999999, 9) == 0            # no radio works at 10^9 MHz
+    assert w.freq_mhz(58320, 6) == 58320         # the 60 GHz band still is one
+
+
 def test_buffer_address_is_stable():
     b = w.Buffer(b"abc")
     assert b.address == b.address and b.address != 0

@@ -180,14 +180,21 @@ def freq_struct(mhz, flags=IW_FREQ_FIXED):
     return _FREQ.pack(int(mhz) * 100000, 1, 0, flags)
 
 
+# The highest frequency a WiFi radio uses (60 GHz band, channel 6 of 802.11ad/ay).
+MAX_MHZ = 70200
+
+
 def freq_mhz(m, e):
-    """iw_freq (m, e) to MHz; small values with e=0 are channel numbers."""
+    """iw_freq (m, e) to MHz; small values with e=0 are channel numbers; 0 for
+    anything no radio has.  The exponent comes from the driver or, in scan
+    results, from what an AP sent: e=32767 once meant a 30 000-digit integer
+    (seconds of CPU) that later overflowed struct.pack in associate()."""
     if e == 0 and 0 < m < 1000:
         return channel_to_mhz(m)
-    value = m
-    for _ in range(max(0, e)):
-        value *= 10
-    return value // 1000000
+    if m <= 0 or not 0 <= e <= 9:
+        return 0
+    mhz = m * 10 ** e // 1000000
+    return mhz if mhz <= MAX_MHZ else 0
 
 
 def channel_to_mhz(chan):

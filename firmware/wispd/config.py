@@ -422,6 +422,10 @@ def parse(text, filename: str = "<config>", path=None) -> Config:
                 config.set_global(key, value)
             except ConfigError as e:
                 raise err(lineno, str(e)) from None
+    # dump() writes cred blocks before the networks and blobs after them, as
+    # wpa_supplicant does; keep the model in that order too (each kind keeps its
+    # own order), or a blob written before a cred would not read back equal.
+    config.blocks.sort(key=lambda block: block[0] != "cred={")
     return config
 
 

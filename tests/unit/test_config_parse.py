@@ -174,6 +174,14 @@ def test_cred_and_blob_blocks_preserved():
     assert parse(dump(c)) == c
 
 
+def test_blob_before_cred_reads_back_equal():
+    # Found by fuzzing (tests/fuzz/corpus/config/crash-block-order.conf): dump()
+    # writes creds first, so the parse keeps them first as well.
+    c = parse("blob-base64-b={\nQQ==\n}\ncred={\n\trealm=\"x\"\n}\n", "t")
+    assert [header for header, _ in c.blocks] == ["cred={", "blob-base64-b={"]
+    assert parse(dump(c)) == c
+
+
 def test_comments_and_whitespace_like_wpa_supplicant():
     text = ("   # indented comment\n\n\t\r\nupdate_config=1   # trailing comment\n"
             "network={\n   ssid=\"a#b\"#comment\n  priority=3\t\n}   \n")

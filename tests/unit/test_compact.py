@@ -422,6 +422,19 @@ def test_attach_and_level_work_over_compact(env):
     assert c.call("detach")["error"]["code"] == "not_attached"
 
 
+def test_level_takes_only_an_integer(env):
+    # Found by fuzzing (tests/fuzz/corpus/compact/crash-level-inf.bin): int(inf)
+    # raised OverflowError past the codec and the request got no reply.
+    h = env()
+    c = h.compact_client()
+    c.call("attach")
+    for bad in (float("inf"), 2.5, True, b"3"):     # four: the fifth bad one hangs up
+        r = c.call("level", {"level": bad})
+        assert r.get("error", {}).get("code") == "invalid_argument", (bad, r)
+    assert c.call("level", {"level": 1})["result"] is True
+    assert c.call("ping")["result"] == "PONG"
+
+
 def test_slow_subscriber_gets_events_dropped_and_others_are_served(env):
     h = env()
     connected(h)                  # so that only our events flow

@@ -39,6 +39,19 @@ def _check_verbatim(name: str, value: str) -> str:
     return value
 
 
+def _readable(name: str, raw: str) -> str:
+    """A value set by SET_NETWORK, SET or provisioning must read back the same
+    from the file dump() writes: the reader drops a '#' comment outside quotes
+    and blanks at the end of a line.  Without this check a passphrase like
+    `ab"#cdefgh` was accepted, and SAVE_CONFIG wrote a file that no longer
+    loaded (found by fuzzing)."""
+    line = "%s=%s" % (name, raw)
+    if _clean_line(line) != line:
+        raise ConfigError("invalid %s value: it would not read back from the file "
+                          "(a '#' outside quotes, or blanks at the end)" % name)
+    return raw
+
+
 def _int_or(value, default):
     return default if value is None else int(value)
 
@@ -67,7 +80,7 @@ class Network:
         if raw is None:
             self._fields.pop(field, None)
         else:
-            self._fields[field] = raw
+            self._fields[field] = _readable(field, raw)
 
     def unset(self, field: str) -> None:
         self._fields.pop(field, None)
@@ -218,7 +231,7 @@ class Config:
             raw = _check_verbatim(name, value)
         else:
             raise ConfigError("unknown global key '%s'" % name)
-        self.globals[name] = raw
+        self.globals[name] = _readable(name, raw)
 
     def get_global(self, name: str):
         if name not in GLOBAL_FIELDS and not _is_unsupported_global(name):

@@ -86,10 +86,24 @@ def decode_string(value: str, name: str) -> bytes:
 
 
 def encode_string(data: bytes) -> str:
-    """wpa_supplicant's writer: quoted when all bytes are printable ASCII, else hex."""
-    if any(b < 32 or b >= 127 for b in data):
+    """wpa_supplicant's writer: quoted when all bytes are printable ASCII, else hex.
+    Hex also when the quoted form would not read back: the reader takes
+    `ssid="a"#b"` as `"a"` and a comment (found by fuzzing)."""
+    if any(b < 32 or b >= 127 for b in data) or not _quoted_reads_back(data):
         return data.hex()
     return '"' + data.decode("ascii") + '"'
+
+
+def _quoted_reads_back(data: bytes) -> bool:
+    """The reader starts a comment at a '#' outside "quote pairs", which inside
+    a quoted value is a '#' after an odd number of '"' in the value."""
+    quotes = 0
+    for b in data:
+        if b == 0x22:
+            quotes += 1
+        elif b == 0x23 and quotes % 2:
+            return False
+    return True
 
 
 def _string_field(name: str, max_len: int = 0, min_len: int = 0):

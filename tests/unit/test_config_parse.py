@@ -110,6 +110,7 @@ def test_round_trip_sample():
     ("ssid", 'P"\\\\"', '"\\"'),
     ("ssid", '"with # hash"', '"with # hash"'),
     ("ssid", '"with "quote"', '"with "quote"'),
+    ("ssid", '"a"#b"', "61222362"),              # quoted, a"#b would not read back
     ("ssid", "ff" * 32, "ff" * 32),
     ("ssid", '""', '""'),
     ("psk", '"passphrase"', '"passphrase"'),

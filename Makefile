@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 TESTBED := $(PY) tests/hwsim/testbed.py
 
-.PHONY: all venv test unit hwsim hwsim-shell demo bench clean
+.PHONY: all venv test unit fuzz hwsim hwsim-shell demo bench clean
 
 all: test
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 # The unit suite on the host, then the hwsim suite inside the testbed VM.
 test: unit hwsim
 
+# tests/fuzz: the fuzz corpus replayed and a short fuzz run (2 s a target).
 unit: $(STAMP)
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q tests/unit tests/fuzz
+
+# The long fuzz run: the corpus, then FUZZ_SECONDS of hypothesis per target
+# (7 targets; tests/fuzz/run.py TARGET... runs some).
+FUZZ_SECONDS ?= 60
+
+fuzz: $(STAMP)
+	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 # One boot runs the whole hwsim suite (~15 min on 2 cores under TCG); the
 # testbed kills a hung guest after this many seconds and shows its console.
@@ -48,7 +56,7 @@ bench: $(STAMP)
 	  rc=$$?; $(PY) bench/stats.py --since $$start || rc=1; exit $$rc
 
 clean:
-	rm -rf $(VENV) tests/hwsim/out build *.egg-info
+	rm -rf $(VENV) tests/hwsim/out build *.egg-info .hypothesis tests/fuzz/crashes
 
 # Boot and packaging (docs/provisioning.md, buildroot/board/wispd/readme.txt).
 .PHONY: buildroot-check overlay overlay-check

@@ -1,0 +1,13 @@
+"""Every fuzz target, in the order the runner takes them."""
+
+from fuzz_compact import CompactTarget
+from fuzz_config import ConfigTarget
+from fuzz_control_text import ControlTextTarget
+from fuzz_eapol import EapolTarget
+from fuzz_ies import IesTarget
+from fuzz_provision import ProvisionTarget
+from fuzz_wext import WextTarget
+
+TARGETS = [ControlTextTarget(), CompactTarget(), IesTarget(), EapolTarget(), WextTarget(),
+           ConfigTarget(), ProvisionTarget()]
+BY_NAME = {t.name: t for t in TARGETS}

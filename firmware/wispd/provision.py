@@ -210,6 +210,13 @@ def _parse_wispd(doc, name, prov):
         if group is not None:
             if not group or any(c.isspace() for c in group):
                 raise cplace.error("group", "must be a group name or number without spaces")
+            # The ctrl_interface value merge() will write, through its validator
+            # now: a '#' in the group failed only at apply time (found by fuzzing).
+            try:
+                wconfig.Config().set_global("ctrl_interface", "DIR=%s GROUP=%s"
+                                            % (DEFAULT_CTRL_DIR, group))
+            except ConfigError as e:
+                raise cplace.error("group", str(e)) from None
             prov.control_group = group
     networks = _get(doc, "network", list, top)
     if networks is None:

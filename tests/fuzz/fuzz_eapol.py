@@ -6,7 +6,7 @@ An input is a scenario: an AKM/PMF setting and a list of steps — genuine
 frames from the authenticator, genuine message 3 / group message 1 with one
 byte changed, message 3 signed with the right key but a hostile plaintext
 (downgraded RSN IE, broken KDEs, odd Key Info, stale replay counters), replays
-of earlier frames, and raw frames (corpus frames mutated, or free bytes).
+of earlier frames (signed ones above all), and raw frames (corpus frames mutated, or free bytes).
 
 Properties:
 - receive_eapol never raises;
@@ -88,6 +88,7 @@ STEP = st.one_of(
     st.tuples(st.just("mutg"), _byte_edit),
     st.tuples(st.just("signed"), _signed),
     st.tuples(st.just("replay"), st.integers(0, 20)),
+    st.tuples(st.just("replay_signed"), st.integers(0, 20)),
 )
 
 
@@ -109,8 +110,11 @@ class EapolTarget(Target):
     def strategy(self):
         frames = [v[1][1][1] for _, v in self.corpus()]
         raw = st.tuples(st.just("raw"), mutated(frames) | st.binary(max_size=200))
-        return st.tuples(st.sampled_from(sorted(SETTINGS)),
-                         st.lists(STEP | raw, max_size=8))
+        # Half the scenarios start with a completed handshake: most attacks
+        # (replays, rollbacks) need one to attack.
+        return st.tuples(st.sampled_from(sorted(SETTINGS)), st.booleans(),
+                         st.lists(STEP | raw, max_size=8)).map(
+            lambda t: (t[0], [("hs",)] * t[1] + t[2]))
 
     def check(self, value):
         Run(*value).run()
@@ -126,6 +130,8 @@ class Run:
         self.max_seen = 0        # highest replay counter of any frame fed
         self.accepted = -1       # replay counter of the last MIC frame the supplicant answered
         self.anonces = 0
+        self.rekeys = 0
+        self.signed_frames = []  # genuine frames with a MIC, for replay_signed steps
 
     # -- helpers ----------------------------------------------------------------
     def feed(self, frame, genuine, plain=None):
@@ -134,6 +140,8 @@ class Run:
         self.max_seen = max(self.max_seen, replay)
         actions = self.sup.receive_eapol(frame)
         self.fed.append(frame)
+        if genuine and has_mic:
+            self.signed_frames.append(frame)
         for a in actions:
             if not isinstance(a, InstallKey):
                 continue
@@ -201,17 +209,30 @@ class Run:
             kind = step[0]
             if kind == "msg1":
                 self.msg1(step[1])
-            elif kind in ("msg3", "gmsg1") and auth.kck is not None \
-                    and auth.replay < MAX_REPLAY:
-                self.feed(auth.msg3() if kind == "msg3" else auth.group_msg1(), True)
+            elif kind == "msg3" and auth.kck is not None and auth.replay < MAX_REPLAY:
+                self.feed(auth.msg3(), True)
+            elif kind == "gmsg1" and auth.kck is not None and auth.replay < MAX_REPLAY:
+                # New group keys each time, so that replaying an older frame
+                # would roll them back: what the replay counter check stops.
+                self.rekeys += 1
+                auth.gtk = bytes([self.rekeys % 256]) * 16
+                auth.igtk = bytes([~self.rekeys & 255]) * 16
+                auth.gtk_idx, auth.igtk_idx = 1 + self.rekeys % 2, 4 + self.rekeys % 2
+                self.feed(auth.group_msg1(), True)
             elif kind in ("mut3", "mutg") and auth.kck is not None:
                 genuine = self.next_genuine()
                 if genuine:
                     self.mutate(genuine[0 if kind == "mut3" else 1], step[1])
+            elif kind == "hs":
+                self.msg1(False)
+                if auth.kck is not None and auth.replay < MAX_REPLAY:
+                    self.feed(auth.msg3(), True)
             elif kind == "signed":
                 self.signed(step[1])
             elif kind == "replay" and self.fed:
                 self.feed(self.fed[step[1] % len(self.fed)], False)
+            elif kind == "replay_signed" and self.signed_frames:
+                self.feed(self.signed_frames[step[1] % len(self.signed_frames)], False)
             elif kind == "raw":
                 self.feed(step[1], step[1] in self.next_genuine())
         self.still_works()

@@ -186,21 +186,17 @@ def _save(target, value):
     return path
 
 
-def fuzz(target, seconds, seed=None):
+def fuzz(target, seconds):
     """Run hypothesis on target for `seconds`; returns the executions count.
     A property violation raises Failure with the (shrunk) input, also saved
     under tests/fuzz/crashes/<target>/ for turning into a corpus file."""
-    deadline = time.monotonic() + seconds
+    start = time.monotonic()
+    deadline = start + seconds
     count = [0]
     failing = []
+    strategy = target.strategy()
 
-    @settings(max_examples=BATCH, deadline=None, database=None, derandomize=False,
-              phases=(Phase.generate, Phase.shrink), report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck), print_blob=False)
-    @given(target.strategy())
-    def run(value):
-        if not failing and time.monotonic() > deadline:
-            return
+    def check(value):
         count[0] += 1
         try:
             _timed_check(target, value)
@@ -209,6 +205,15 @@ def fuzz(target, seconds, seed=None):
             raise
 
     while time.monotonic() < deadline:
+        # Batches sized to the time left at the rate so far, so that the last
+        # one does not overrun the budget (drawing an input costs too).
+        now = time.monotonic()
+        rate = count[0] / (now - start) if count[0] else 20.0
+        examples = max(1, min(BATCH, int((deadline - now) * rate)))
+        run = settings(max_examples=examples, deadline=None, database=None,
+                       derandomize=False, phases=(Phase.generate, Phase.shrink),
+                       report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+                       print_blob=False)(given(strategy)(check))
         try:
             run()
         except Exception as e:

@@ -6,6 +6,11 @@
 Each target: the whole corpus is replayed first, then hypothesis runs for N
 seconds.  Prints the executions per target; exits 1 on the first property
 violation, with the shrunk input (also saved under tests/fuzz/crashes/).
+
+A crash, once fixed in the firmware, becomes a regression input: move the
+saved file into corpus/<target>/ as crash-<what-it-was> (a unit test beside
+the fix says why), and every run, `make unit` too, replays it from then on.
+Seeds (seed-*) are written by make_corpus.py.
 """
 
 import argparse

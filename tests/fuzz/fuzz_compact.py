@@ -13,12 +13,11 @@ configuration.  After the list a new client still gets its hello and a PONG.
 """
 
 import io
-import socket
-import time
 
 import msgpack
 from hypothesis import strategies as st
 
+from compact_daemon import RawClient
 from daemon_fuzz import FuzzDaemon
 from fuzzlib import Target, mutated
 from wispd import config as wconfig
@@ -146,40 +145,10 @@ class CompactTarget(Target):
             assert wconfig.dump(saved) == fd.config_text(), "saved file != running config"
 
 
-class Client:
+class Client(RawClient):
+    """The unit tests' raw client, hello taken."""
+
     def __init__(self, path, h):
-        self.h = h
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock.connect(path)
-        self.sock.setblocking(False)
-        self.closed = False
+        super().__init__(path, h)
         hello = self.recv()
         assert hello is not None and hello["type"] == "hello", hello
-
-    def send(self, data):
-        self.sock.send(data)
-
-    def recv(self, timeout=1.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                data = self.sock.recv(70000)
-            except BlockingIOError:
-                self.h.loop.run_once(0.005)
-                continue
-            except ConnectionResetError:
-                data = b""
-            if not data:
-                self.closed = True
-                return None
-            return msgpack.unpackb(data, raw=False)
-        raise AssertionError("nothing received")
-
-    def reply(self):
-        while True:
-            msg = self.recv()
-            if msg is None or msg["type"] in ("reply", "error"):
-                return msg
-
-    def close(self):
-        self.sock.close()

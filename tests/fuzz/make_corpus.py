@@ -18,6 +18,7 @@ import msgpack  # noqa: E402
 
 import fuzzlib  # noqa: E402
 import fakedriver  # noqa: E402
+import test_provision  # noqa: E402
 import test_wext_scan  # noqa: E402
 from fuzz_eapol import SETTINGS, corpus_frames  # noqa: E402
 from wispd.drivers import wext_abi as w  # noqa: E402
@@ -120,42 +121,9 @@ CONFIGS = {
                             'ssid="a#b" # comment after a quoted #\n  key_mgmt=NONE\t\n}\n',
 }
 
-WISPD_TOML = b'''# wispd.toml, as in docs/provisioning.md
-version = 1
-country = "DE"
-mode = "merge"
-keep_file = false
-
-[control]
-group = "netdev"
-
-[[network]]
-ssid = "home"
-psk = "correct horse battery"
-priority = 10
-id_str = "home"
-
-[[network]]
-ssid = "office"
-psk_hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-bssid = "02:00:00:00:01:00"
-hidden = true
-
-[[network]]
-ssid = "wpa3-only"
-sae_password = "any length SAE password"
-
-[[network]]
-ssid = "wpa2-wpa3-transition"
-psk = "transition passphrase"
-key_mgmt = ["WPA-PSK", "SAE"]
-
-[[network]]
-ssid = "cafe"
-'''
 
 PROVISION = {
-    "seed-documented.toml": WISPD_TOML,
+    "seed-documented.toml": test_provision.GOOD,
     "seed-replace.toml": b'version = 1\nmode = "replace"\n\n[[network]]\nssid = "caf\xc3\xa9 \\"q\\""\n'
                          b'psk = "p\xc3\xa4ss"\n',
     "seed-country-only.toml": b"version = 1\ncountry = \"us\"\n",

@@ -97,5 +97,5 @@ class IesTarget(Target):
                 plan = security.plan_for(net, bss, caps)
                 if plan is not None and not plan.open:
                     # Our own RSN IE must itself parse: it goes into the association request.
-                    assert ies.parse(plan.own_ie).rsn == plan.own_ie
+                    assert ies.parse(plan.sel.own_ie).rsn == plan.sel.own_ie
                     plan.status_fields()

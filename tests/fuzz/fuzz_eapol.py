@@ -96,19 +96,20 @@ class EapolTarget(Target):
     name = "eapol"
 
     def decode(self, data, filename):
-        # <setting>-<message>.frame: replayed as a raw frame at each stage.
+        # <setting>-*.frame: fed as a raw frame before message 1, between
+        # message 1 and 3 (where the seed message 3 is the genuine one), after
+        # message 3, and once more (a replay).
         setting = next((s for s in sorted(SETTINGS, key=len, reverse=True)
                         if filename.startswith(s + "-")), "psk")
-        return (setting,
-                [("stage",), ("raw", data), ("msg1", False), ("raw", data), ("msg3",),
-                 ("raw", data), ("raw", data)])
+        return (setting, [("raw", data), ("msg1", False), ("raw", data), ("msg3",),
+                          ("raw", data), ("raw", data)])
 
     def encode(self, value):
         raws = [s[1] for s in value[1] if s[0] == "raw"]
         return raws[0] if raws else None
 
     def strategy(self):
-        frames = [v[1][1][1] for _, v in self.corpus()]
+        frames = [v[1][0][1] for _, v in self.corpus()]
         raw = st.tuples(st.just("raw"), mutated(frames) | st.binary(max_size=200))
         # Half the scenarios start with a completed handshake: most attacks
         # (replays, rollbacks) need one to attack.
@@ -125,7 +126,7 @@ class Run:
         self.auth, self.sup = scenario(setting)
         self.steps = steps
         self.fed = []            # every frame fed, for replay steps
-        self.installed = {}      # kind -> the key installed now (what we told the driver)
+        self.installed = {}      # (kind, index) -> the key installed now
         self.max_signed = 0      # highest replay counter the authenticator signed
         self.max_seen = 0        # highest replay counter of any frame fed
         self.accepted = -1       # replay counter of the last MIC frame the supplicant answered

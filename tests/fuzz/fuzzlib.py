@@ -70,15 +70,19 @@ class Target:
     def corpus_dir(self):
         return os.path.join(CORPUS, self.name)
 
-    def corpus(self):
-        """[(file name, decoded input)] in a stable order."""
+    def corpus_files(self):
+        """[(file name, bytes)] in a stable order."""
         out = []
         d = self.corpus_dir()
         if os.path.isdir(d):
             for fn in sorted(os.listdir(d)):
                 with open(os.path.join(d, fn), "rb") as f:
-                    out.append((fn, self.decode(f.read(), fn)))
+                    out.append((fn, f.read()))
         return out
+
+    def corpus(self):
+        """[(file name, decoded input)] in a stable order."""
+        return [(fn, self.decode(data, fn)) for fn, data in self.corpus_files()]
 
     def decode(self, data, filename):
         return data

@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 
+import fakedriver
 from harness import Harness
 from wispd import config as wconfig
 from wispd import log as wlog
@@ -20,6 +21,13 @@ TMPFS = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # update_config=1 so SAVE_CONFIG writes; one network so ids 0.. exist.
 CONF = ('update_config=1\n\nnetwork={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
         '\nnetwork={\n\tssid="home"\n\tpsk="correct horse"\n\tpriority=2\n}\n')
+
+
+# What the fake driver's scans find: the open network of CONF (so a connection
+# completes), a WPA2 one, and an SSID that needs escaping in every reply.
+WORLD = (fakedriver.open_bss("02:00:00:00:00:01", b"cafe"),
+         fakedriver.wpa2_bss("02:00:00:00:00:02", b"home"),
+         fakedriver.open_bss("02:00:00:00:00:03", b"t\tab\n\"x\xff\0"))
 
 
 class CrashLog(logging.Handler):
@@ -53,7 +61,12 @@ class FuzzDaemon:
         self.crashes.records = []
         # LOG_LEVEL with a timestamp flag (re)opens the log on sys.stdout.
         self.stdout, sys.stdout = sys.stdout, self.devnull
-        self.h = Harness(self.tmp, CONF)
+        # Scans and associations complete at the next loop turn, not 10 ms later.
+        self.delay, fakedriver.FakeDriver.delay = fakedriver.FakeDriver.delay, 0
+        self.h = Harness(self.tmp, CONF, WORLD)
+        # The start-up scan's results in the BSS table, so that BSS,
+        # SCAN_RESULTS and connecting have something to work on.
+        self.h.run_until(lambda: len(self.h.iface.bss) == len(WORLD), 2.0)
         return self.h
 
     def config_text(self):
@@ -78,6 +91,7 @@ class FuzzDaemon:
             self.h = None
         self.logger.removeHandler(self.crashes)
         sys.stdout = self.stdout
+        fakedriver.FakeDriver.delay = self.delay
 
     def assert_no_crash(self, what):
         assert not self.crashes.records, "%r raised inside the daemon:\n%s" % (

@@ -6,7 +6,7 @@ send) mutated, commands from the table with hostile arguments, raw bytes.
 
 Properties, for every datagram: a reply comes back; an unknown command or
 garbage gets an error reply; no exception reaches a catch-all (the eloop's or
-the codec's); a failed command leaves the configuration as it was; the saved
+the codec's); replies keep their layout; a failed command leaves the configuration as it was; the saved
 file changes only by a SAVE_CONFIG that said OK, and what it saved loads back
 as the running configuration.  After the list the daemon still answers PING.
 """
@@ -24,6 +24,9 @@ from wispd.control import commands
 from wispd.netfields import GLOBAL_FIELDS, NETWORK_FIELDS
 
 ERROR_REPLIES = ("FAIL", "UNKNOWN COMMAND")
+# Reply layouts: columns of a table (after its header line), or "=" in each line.
+LAYOUTS = {"SCAN_RESULTS": 5, "LIST_NETWORKS": 4, "STATUS": "=", "BSS": "=",
+           "SIGNAL_POLL": "="}
 _NAMES = sorted(commands.BY_NAME)
 _TOKENS = ("0", "1", "2", "all", "-1", "00", "4294967296", "99999999999999999999", "ID-0",
            "FIRST", "LAST", "NEXT-0", "NEXT-x", "02:00:00:00:00:01", "zz:zz", "", " ",
@@ -98,6 +101,14 @@ class ControlTextTarget(Target):
             assert failed, "garbage %r got %r" % (data, reply)
         if failed:
             assert fd.config_text() == before_cfg, "failed %r changed the config" % data
+        elif name in LAYOUTS:
+            # Tables keep their columns and key=value replies their lines, whatever
+            # the SSIDs hold (a tab or newline in one must come out escaped).
+            rows = reply.split("\n")[:-1]
+            fields = LAYOUTS[name]
+            for row in rows[1:] if isinstance(fields, int) else rows:
+                assert (row.count("\t") == fields - 1 if isinstance(fields, int)
+                        else "=" in row), "%s reply broken: %r" % (name, reply)
         after_file = fd.file_bytes()
         if after_file != before_file:
             assert name == "SAVE_CONFIG" and reply == "OK\n", "%r changed the file" % data

@@ -34,6 +34,8 @@ class FakeDriver(Driver):
     world = []
     fail_init = False
     reject_assoc = set()
+    # How long a scan or an association takes (the fuzz targets set 0).
+    delay = 0.01
 
     def __init__(self, eloop, ifname, on_event, params=None):
         super().__init__(eloop, ifname, on_event, params)
@@ -63,7 +65,7 @@ class FakeDriver(Driver):
             raise DriverBusy("busy")
         self.scanning = True
         self.scans.append(params)
-        self.eloop.register_timeout(0.01, self._scan_done, params)
+        self.eloop.register_timeout(self.delay, self._scan_done, params)
 
     def _scan_done(self, params):
         self.scanning = False
@@ -83,7 +85,7 @@ class FakeDriver(Driver):
 
     def associate(self, params):
         self.associations.append(params)
-        self.eloop.register_timeout(0.01, self._assoc_done, params)
+        self.eloop.register_timeout(self.delay, self._assoc_done, params)
 
     def _assoc_done(self, params):
         if params.bssid in self.reject_assoc:

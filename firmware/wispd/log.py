@@ -19,7 +19,7 @@ _PY_LEVEL = {EXCESSIVE: 5, MSGDUMP: 7, DEBUG: logging.DEBUG, INFO: logging.INFO,
 
 def level_from_name(text):
     text = text.strip().upper()
-    if text.isdigit() and int(text) < len(NAMES):
+    if text.isdecimal() and int(text) < len(NAMES):
         return int(text)
     try:
         return NAMES.index(text)

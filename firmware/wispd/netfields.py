@@ -229,7 +229,7 @@ def _freqs_field(name: str):
         for tok in value.split(" "):
             if not tok:
                 continue
-            if not tok.isdigit() or not 0 < int(tok) <= 70200:
+            if not tok.isdecimal() or not 0 < int(tok) <= 70200:
                 raise ConfigError("invalid %s frequency '%s'" % (name, tok))
             freqs.append(str(int(tok)))
         return " ".join(freqs) if freqs else None
@@ -351,7 +351,7 @@ def check_autoscan(value: str):
         raise ConfigError("invalid autoscan '%s' (exponential:BASE:LIMIT or periodic:INTERVAL)"
                           % value)
     for part in value.split(":")[1:]:
-        if not part.isdigit() or int(part) == 0:
+        if not part.isdecimal() or int(part) == 0:
             raise ConfigError("invalid autoscan parameter '%s'" % part)
     return value
 

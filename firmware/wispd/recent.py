@@ -25,7 +25,7 @@ class RecentFrequencies:
             with open(self.path) as f:
                 for line in f:
                     parts = line.split()
-                    if len(parts) == 2 and parts[1].isdigit():
+                    if len(parts) == 2 and parts[1].isdecimal():
                         try:
                             self.entries.append((bytes.fromhex(parts[0]), int(parts[1])))
                         except ValueError:

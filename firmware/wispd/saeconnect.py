@@ -85,7 +85,7 @@ def _password_id(network):
 def _sae_groups(config):
     raw = config.globals.get("sae_groups") if hasattr(config, "globals") else None
     if raw:
-        groups = [int(g) for g in raw.split() if g.isdigit()]
+        groups = [int(g) for g in raw.split() if g.isdecimal()]
         groups = [g for g in groups if g in (19, 20)]
         if groups:
             return groups

@@ -22,7 +22,7 @@ _VALUES = ('"cafe"', '""', '"a#b"', '"a"#b"', 'P"a\\x00b\\n"', 'P"\\"', "6361666
            "0" * 64, "NULL", "any", "02:00:00:00:00:01", "WPA-PSK SAE", "RSN WPA2",
            "CCMP TKIP", "WEP40", "2412 5180", "0x10", "-1", "077", "08", " 1", "1 ",
            "exponential:3:300", "DIR=/run/x GROUP=", "DIR=/run/x GROUP=netdev", "us",
-           "\u00e9t\u00e9", "\t", "#", '"#"', '"', "\\", "={", "}")
+           "\u00e9t\u00e9", "\u00b2", "\u0663", "\t", "#", '"#"', '"', "\\", "={", "}")
 _KEYS = tuple(NETWORK_FIELDS) + tuple(GLOBAL_FIELDS) + ("eap", "identity", "pmf", "bgscan",
                                                         "tx_queue_x", "bogus", "", " ssid")
 _value = st.sampled_from(_VALUES) | st.text(alphabet=st.sampled_from(

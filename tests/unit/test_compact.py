@@ -517,6 +517,10 @@ def test_client_not_reading_replies_is_not_read_either(env, monkeypatch):
      {"above": 0, "signal": -70, "noise": 0, "txrate": 0}),
     ("something else", "message", {}),
     ("CTRL-EVENT-ODD =x key= k=v", "odd", {"k": "v", "key": ""}),
+    # "²" passed isdigit() and then broke int() inside every subscriber's event
+    # (an id_str of "²" is a valid setting; found by fuzzing the BSS command).
+    ("CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 completed [id=3 id_str=\u00b2]",
+     "connected", {"bssid": b"\x02\0\0\0\0\x01", "id": 3, "id_str": "\u00b2"}),
 ])
 def test_parse_event(text, name, fields):
     assert typed.parse_event(text) == (name, fields)

@@ -42,6 +42,7 @@ def test_network_ids_like_wpa_supplicant():
     ("scan_ssid", "-1", "too small scan_ssid (value=-1 min_value=0)"),
     ("ieee80211w", "x", 'invalid number "x" for ieee80211w'),
     ("freq_list", "2412 0", "invalid freq_list frequency '0'"),
+    ("scan_freq", "\u00b2", "invalid scan_freq frequency '\u00b2'"),   # not a ValueError
     ("nonsense", "1", "unknown network field 'nonsense'"),
     ("eap", "PEAP\nx", "invalid eap value with newline"),
     # Values the written file would not give back (found by fuzzing: SAVE_CONFIG

@@ -157,6 +157,17 @@ def test_bss_selectors(h):
     assert c.request("BSS zz:zz:zz:zz:zz:zz") == "FAIL\n"
 
 
+def test_unicode_digits_are_refused_not_crashed_on(h, caplog):
+    # Found by fuzzing: "²" passes str.isdigit() but not int(); the handler
+    # raised and only the codec's catch-all answered.
+    x = h(OPEN_NET)
+    c = x.client()
+    for request in ("BSS \u00b2", "SET_NETWORK 0 scan_freq \u00b2", "SET autoscan periodic:\u00b2",
+                    "LOG_LEVEL \u00b2"):
+        assert c.request(request) == "FAIL\n", request
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 def test_bss_flush(h):
     x = h("", [fakedriver.open_bss(AP1, b"one")])
     c = x.client()

@@ -54,7 +54,7 @@ def split_args(command, rest):
 def resolve_group(group):
     if group is None or group == "":
         return None
-    if str(group).isdigit():
+    if str(group).isdecimal():
         return int(group)
     try:
         return grp.getgrnam(group).gr_gid

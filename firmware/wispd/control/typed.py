@@ -94,7 +94,7 @@ def _mac(text):
 def _value(key, text):
     if key in _MAC_KEYS:
         return _mac(text)
-    if text.lstrip("-").isdigit():
+    if text.lstrip("-").isdecimal():
         return int(text)
     return text
 
@@ -148,7 +148,7 @@ def parse_event(text):
                     if end > 0:
                         fields["ssid"] = inner[6:end]
                         freq = inner[end + 7:].split(" ")[0]
-                        if freq.isdigit():
+                        if freq.isdecimal():
                             fields["freq"] = int(freq)
                 return name, fields
             if name == "associated":
@@ -159,7 +159,7 @@ def parse_event(text):
         name = head.lower().replace("-", "_")
         if name in ("bss_added", "bss_removed"):
             parts = rest.split()
-            if len(parts) == 2 and parts[0].isdigit():
+            if len(parts) == 2 and parts[0].isdecimal():
                 return name, {"id": int(parts[0]), "bssid": _mac(parts[1])}
         return name, _key_values(rest)
     return "message", {}

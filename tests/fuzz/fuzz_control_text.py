@@ -12,6 +12,7 @@ as the running configuration.  After the list the daemon still answers PING.
 """
 
 import codecs
+import os
 import socket
 import time
 
@@ -128,7 +129,6 @@ class Client:
         self.path = str(h.tmp / "client")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
-            import os
             os.unlink(self.path)
         except OSError:
             pass

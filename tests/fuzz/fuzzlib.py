@@ -12,6 +12,7 @@ far lives there); `fuzz` runs hypothesis for a fixed wall-clock budget, in
 batches, because hypothesis itself only knows example counts.
 """
 
+import hashlib
 import os
 import sys
 import time
@@ -54,8 +55,8 @@ def quiet_logs():
         logger.handlers[:] = saved[2]
     return restore
 
-# One hypothesis call runs this many examples; the budget is checked between
-# examples, so a run ends at most one example after its time is up.
+# One hypothesis call runs at most this many examples (fewer when little time
+# is left); hypothesis slows down as one call's examples pile up.
 BATCH = 100
 
 
@@ -181,7 +182,6 @@ def _save(target, value):
         suffix = ".repr"
     else:
         suffix = ""
-    import hashlib
     d = os.path.join(CRASHES, target.name)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "crash-%s%s" % (hashlib.sha1(data).hexdigest()[:12], suffix))

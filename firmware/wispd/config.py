@@ -44,7 +44,7 @@ def _readable(name: str, raw: str) -> str:
     from the file dump() writes: the reader drops a '#' comment outside quotes
     and blanks at the end of a line.  Without this check a passphrase like
     `ab"#cdefgh` was accepted, and SAVE_CONFIG wrote a file that no longer
-    loaded (found by fuzzing)."""
+    loaded (caught by the control fuzz target)."""
     line = "%s=%s" % (name, raw)
     if _clean_line(line) != line:
         raise ConfigError("invalid %s value: it would not read back from the file "

@@ -88,7 +88,7 @@ def decode_string(value: str, name: str) -> bytes:
 def encode_string(data: bytes) -> str:
     """wpa_supplicant's writer: quoted when all bytes are printable ASCII, else hex.
     Hex also when the quoted form would not read back: the reader takes
-    `ssid="a"#b"` as `"a"` and a comment (found by fuzzing)."""
+    `ssid="a"#b"` as `"a"` and a comment (a fuzz target caught it)."""
     if any(b < 32 or b >= 127 for b in data) or not _quoted_reads_back(data):
         return data.hex()
     return '"' + data.decode("ascii") + '"'

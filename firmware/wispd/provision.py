@@ -211,7 +211,7 @@ def _parse_wispd(doc, name, prov):
             if not group or any(c.isspace() for c in group):
                 raise cplace.error("group", "must be a group name or number without spaces")
             # The ctrl_interface value merge() will write, through its validator
-            # now: a '#' in the group failed only at apply time (found by fuzzing).
+            # now: a '#' in the group failed only at apply time (a fuzz target caught it).
             try:
                 wconfig.Config().set_global("ctrl_interface", "DIR=%s GROUP=%s"
                                             % (DEFAULT_CTRL_DIR, group))

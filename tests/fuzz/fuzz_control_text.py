@@ -6,9 +6,10 @@ send) mutated, commands from the table with hostile arguments, raw bytes.
 
 Properties, for every datagram: a reply comes back; an unknown command or
 garbage gets an error reply; no exception reaches a catch-all (the eloop's or
-the codec's); replies keep their layout; a failed command leaves the configuration as it was; the saved
-file changes only by a SAVE_CONFIG that said OK, and what it saved loads back
-as the running configuration.  After the list the daemon still answers PING.
+the codec's); replies keep their layout; a failed command leaves the
+configuration as it was; the saved file changes only by a SAVE_CONFIG that
+said OK, and what it saved loads back as the running configuration.  After
+the list the daemon still answers PING.
 """
 
 import codecs

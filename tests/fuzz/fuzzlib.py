@@ -160,7 +160,8 @@ def _timed_check(target, value):
     target.check(value)
     took = time.monotonic() - start
     assert took < target.slow_seconds, (
-        "one input took %.2f s (limit %.2f s): not linear in its size" % (took, target.slow_seconds))
+        "one input took %.2f s (limit %.2f s): not linear in its size"
+        % (took, target.slow_seconds))
 
 
 def replay(target):

@@ -107,14 +107,16 @@ CONFIGS = {
                       'country=DE\nap_scan=1\nautoscan=exponential:3:300\n\nnetwork={\n'
                       '\tssid="home" # my AP\n\tscan_ssid=1\n\tpsk="correct horse battery"\n'
                       '\tkey_mgmt=WPA-PSK\n\tpriority=10\n\tid_str="home"\n}\n\nnetwork={\n'
-                      '\tssid=6f6666696365\n\tbssid=02:00:00:00:01:00\n\tpsk=' + "0123456789abcdef" * 4
-                      + '\n\tproto=RSN\n\tpairwise=CCMP\n\tgroup=CCMP TKIP\n\tscan_freq=2412 5180\n}\n',
+                      '\tssid=6f6666696365\n\tbssid=02:00:00:00:01:00\n'
+                      '\tpsk=' + "0123456789abcdef" * 4 + '\n\tproto=RSN\n\tpairwise=CCMP\n'
+                      '\tgroup=CCMP TKIP\n\tscan_freq=2412 5180\n}\n',
     "seed-wpa3.conf": 'update_config=1\nsae_pwe=2\npmf=1\n\nnetwork={\n\tssid=P"wpa3\\x00\\"q\\""\n'
                       '\tkey_mgmt=SAE WPA-PSK\n\tsae_password="any length password"\n'
                       '\tpsk="transition passphrase"\n\tieee80211w=1\n\tfreq_list=2412 2437\n'
                       '\tdisabled=1\n}\n',
-    "seed-blocks.conf": 'ctrl_interface=/run/wpa\neapol_version=2\n\ncred={\n\trealm="example.com"\n'
-                        '\tusername="user"\n}\n\nnetwork={\n\tssid="corp"\n\tkey_mgmt=WPA-EAP\n'
+    "seed-blocks.conf": 'ctrl_interface=/run/wpa\neapol_version=2\n\n'
+                        'cred={\n\trealm="example.com"\n\tusername="user"\n}\n\n'
+                        'network={\n\tssid="corp"\n\tkey_mgmt=WPA-EAP\n'
                         '\teap=PEAP\n\tidentity="user@example.com"\n\tpassword="secret"\n}\n\n'
                         'blob-base64-cert={\nQUJDRA==\n}\n',
     "seed-odd-layout.conf": '\n  # indented comment\n\t\r\nupdate_config=1\r\nnetwork={\n'
@@ -124,8 +126,8 @@ CONFIGS = {
 
 PROVISION = {
     "seed-documented.toml": test_provision.GOOD,
-    "seed-replace.toml": b'version = 1\nmode = "replace"\n\n[[network]]\nssid = "caf\xc3\xa9 \\"q\\""\n'
-                         b'psk = "p\xc3\xa4ss"\n',
+    "seed-replace.toml": b'version = 1\nmode = "replace"\n\n[[network]]\n'
+                         b'ssid = "caf\xc3\xa9 \\"q\\""\npsk = "p\xc3\xa4ss"\n',
     "seed-country-only.toml": b"version = 1\ncountry = \"us\"\n",
     "custom-seed-imager.toml": b'config_version = 1\n\n[system]\nhostname = "pi"\n\n[wlan]\n'
                                b'ssid = "home"\npassword = "' + b"ab" * 32 + b'"\n'

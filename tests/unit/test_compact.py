@@ -423,7 +423,7 @@ def test_attach_and_level_work_over_compact(env):
 
 
 def test_level_takes_only_an_integer(env):
-    # Found by fuzzing (tests/fuzz/corpus/compact/crash-level-inf.bin): int(inf)
+    # Caught by the compact fuzz target (tests/fuzz/corpus/compact/crash-level-inf.bin): int(inf)
     # raised OverflowError past the codec and the request got no reply.
     h = env()
     c = h.compact_client()

@@ -45,7 +45,7 @@ def test_network_ids_like_wpa_supplicant():
     ("scan_freq", "\u00b2", "invalid scan_freq frequency '\u00b2'"),   # not a ValueError
     ("nonsense", "1", "unknown network field 'nonsense'"),
     ("eap", "PEAP\nx", "invalid eap value with newline"),
-    # Values the written file would not give back (found by fuzzing: SAVE_CONFIG
+    # Values the written file would not give back (the control fuzz target: SAVE_CONFIG
     # wrote `psk="ab"#cdefgh"`, which then failed to load).
     ("psk", '"ab"#cdefgh"', "invalid psk value: it would not read back from the file "
                             "(a '#' outside quotes, or blanks at the end)"),

@@ -112,7 +112,7 @@ def test_good_file_parses_every_field():
     ('ssid = "a"\nkey_mgmt = "WPA-EAP"\npsk = "12345678"\n',
      "network[2].psk: set, but key_mgmt WPA-EAP uses no PSK"),
     ('ssid = "a"\nsae_password = ""\n', "network[2].sae_password: must not be empty"),
-    # found by fuzzing: a passphrase the written config would cut at the '#'
+    # the provisioning fuzz target: a passphrase the written config would cut at the '#'
     ('ssid = "a"\npsk = "ab\\"#cdefgh"\n', "network[2].psk: invalid psk value: it would not "
                                            "read back"),
     # duplicate SSIDs
@@ -126,7 +126,7 @@ def test_network_errors_name_file_and_place(body, expected):
 
 
 def test_control_group_is_checked_before_apply():
-    # Found by fuzzing: a '#' in the group passed parse() and failed in apply().
+    # The provisioning fuzz target: a '#' in the group passed parse() and failed in apply().
     assert err('version = 1\n[control]\ngroup = "net#dev"\n').startswith(
         "wispd.toml: control.group: invalid ctrl_interface value")
 

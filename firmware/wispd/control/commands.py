@@ -72,7 +72,7 @@ class Context:
 def integer(value):
     """An int from a text token or a compact int.  Not int() itself: that takes
     2.5, True and b"3" as well, and raises OverflowError (which no codec
-    expects) for a msgpack float inf: found by fuzzing, the request got no reply."""
+    expects) for a msgpack float inf: the request got no reply (a fuzz target caught it)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError("expected an integer")
     return int(value)

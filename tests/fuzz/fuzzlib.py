@@ -30,7 +30,7 @@ for p in (HERE, UNIT):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed as fixed_seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from wispd.drivers import register_driver  # noqa: E402
@@ -58,6 +58,7 @@ def quiet_logs():
 # One hypothesis call runs at most this many examples (fewer when little time
 # is left); hypothesis slows down as one call's examples pile up.
 BATCH = 100
+SEEDED_BATCH = 25
 
 
 class Target:
@@ -191,10 +192,15 @@ def _save(target, value):
     return path
 
 
-def fuzz(target, seconds):
+def fuzz(target, seconds, seed=None):
     """Run hypothesis on target for `seconds`; returns the executions count.
     A property violation raises Failure with the (shrunk) input, also saved
-    under tests/fuzz/crashes/<target>/ for turning into a corpus file."""
+    under tests/fuzz/crashes/<target>/ for turning into a corpus file.
+
+    seed: None draws new inputs every run (`make fuzz`, to find new crashes);
+    an int makes batch n use seed+n, so `make test` explores the same inputs
+    on every machine (a slower one a prefix of them) and a change cannot fail
+    CI merely because the dice found an old bug that day."""
     start = time.monotonic()
     deadline = start + seconds
     count = [0]
@@ -209,16 +215,22 @@ def fuzz(target, seconds):
             failing[:] = [value]      # the last failing input is the shrunk one
             raise
 
+    batch = 0
     while time.monotonic() < deadline:
         # Batches sized to the time left at the rate so far, so that the last
         # one does not overrun the budget (drawing an input costs too).
         now = time.monotonic()
         rate = count[0] / (now - start) if count[0] else 20.0
         examples = max(1, min(BATCH, int((deadline - now) * rate)))
+        if seed is not None:
+            examples = SEEDED_BATCH   # same batches everywhere, whatever the speed
         run = settings(max_examples=examples, deadline=None, database=None,
                        derandomize=False, phases=(Phase.generate, Phase.shrink),
                        report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
                        print_blob=False)(given(strategy)(check))
+        if seed is not None:
+            run = fixed_seed(seed + batch)(run)
+        batch += 1
         try:
             run()
         except Exception as e:

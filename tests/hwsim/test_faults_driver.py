@@ -45,11 +45,11 @@ def log_text(sta):
 
 # ---------------------------------------------------------------- hot-unplug
 
-def unplug_replug(make_ap, make_station, radios, driver):
+def test_radio_unplug_replug_without_restart(make_ap, make_station, radios):
     ap = make_ap(ap_config("wispd-plug", passphrase=PASSPHRASE))
     rename(radios.ifaces[1], STA_NAME)
     sta = make_station([network("wispd-plug", psk=PASSPHRASE, scan_freq=ap.freq)],
-                       iface=STA_NAME, driver=driver)
+                       iface=STA_NAME)
     sta.wait_connected(timeout=45)
     pid = sta.proc.pid
     old_mac = sta.mac
@@ -73,15 +73,6 @@ def unplug_replug(make_ap, make_station, radios, driver):
     assert st["address"] == new["mac"], st
     ap.wait_sta_authorized(new["mac"])
     assert_data_path(ap.iface, STA_NAME)
-
-
-def test_radio_unplug_replug_without_restart(make_ap, make_station, radios):
-    unplug_replug(make_ap, make_station, radios, "nl80211")
-
-
-@pytest.mark.supplicants("wispd")   # wpa_supplicant passes too; one run of it is enough
-def test_radio_unplug_replug_wext(make_ap, make_station, radios):
-    unplug_replug(make_ap, make_station, radios, "wext")
 
 
 # ---------------------------------------------------------------- ENOBUFS

@@ -82,3 +82,18 @@ def test_an_interface_taken_down_meanwhile_is_disabled():
     drv, events = resync_driver(current=link(RTM_NEWLINK, 3, flags=0))
     resync(drv)
     assert events == [ev.InterfaceDisabled(reason="ifdown")]
+
+
+def test_a_scan_without_its_end_event_times_out_into_results():
+    from wispd.drivers import ScanParams
+    from wispd.drivers.nl80211 import SCAN_TIMEOUT
+    drv, events = resync_driver(associated=False)
+    drv.scan(ScanParams(freqs=[2412]))
+    assert drv.eloop.remaining(drv._scan_timeout) > SCAN_TIMEOUT - 1
+    drv._scan_timeout()
+    assert events == [ev.ScanDone(freqs=[])] and not drv.scanning
+    assert not drv.eloop.is_timeout_registered(drv._scan_timeout)
+    drv.scan(ScanParams(freqs=[2412]))
+    drv.handle_nl80211(kernel_msg(m.CMD_NEW_SCAN_RESULTS, []))
+    assert events[-1] == ev.ScanDone(freqs=[])
+    assert not drv.eloop.is_timeout_registered(drv._scan_timeout)

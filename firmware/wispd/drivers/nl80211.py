@@ -45,6 +45,9 @@ WLAN_STATUS_UNSPECIFIED_FAILURE = 1
 WLAN_AUTH_SAE = 3
 REASON_DEAUTH_LEAVING = 3
 MCAST_GROUPS = ("scan", "mlme", "regulatory", "config")
+# A scan whose completion event never came (lost without an overrun being
+# seen) must not hold the radio forever; wpa_supplicant waits 30 s too.
+SCAN_TIMEOUT = 30.0
 
 
 def _yes(value):
@@ -146,7 +149,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.ifindex = link.index
         self.mac = iface["mac"] or link.addr
         self._reset_link()
-        self.scanning = False
+        self._scan_ended()
         if iface["iftype"] != m.IFTYPE_STATION:
             if link.up:
                 self.rtnl.set_up(link.index, False)
@@ -190,6 +193,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.eloop.cancel_timeout(self._bring_up_retry)
         self.eloop.cancel_timeout(self._retry_internal_scan)
         self.eloop.cancel_timeout(self._resync)
+        self.eloop.cancel_timeout(self._scan_timeout)
         self._close_sockets()
 
     # ------------------------------------------------------------------ requests
@@ -231,6 +235,19 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self._need_iface()
         self._trigger_scan(params.ssids, params.freqs)
         self.scanning = True
+        self.eloop.cancel_timeout(self._scan_timeout)
+        self.eloop.register_timeout(SCAN_TIMEOUT, self._scan_timeout)
+
+    def _scan_timeout(self):
+        if self.scanning:
+            log.warning("%s: no scan completion event in %.0f s; reading the results anyway",
+                        self.ifname, SCAN_TIMEOUT)
+            self._scan_ended()
+            self._emit(ev.ScanDone(freqs=[]))
+
+    def _scan_ended(self):
+        self.scanning = False
+        self.eloop.cancel_timeout(self._scan_timeout)
 
     def _trigger_scan(self, ssids, freqs):
         ssids = list(ssids) or [b""]
@@ -541,14 +558,14 @@ class Nl80211Driver(LinkStateMixin, Driver):
             if self.assoc is not None and self.in_progress:
                 self._send_auth(*self.retry_auth)
             return
-        self.scanning = False
+        self._scan_ended()
         self._emit(ev.ScanDone(freqs=list(a.get("SCAN_FREQUENCIES") or [])))
 
     def _ev_scan_aborted(self, msg, a):
         if self.retry_scan:
             self._internal_scan_failed()
             return
-        self.scanning = False
+        self._scan_ended()
         self._emit(ev.ScanAborted())
 
     def _ev_authenticate(self, msg, a):
@@ -719,7 +736,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         if self.scanning:
             # Its end may be among the lost events; what the kernel holds now is
             # the best answer (a NEW_SCAN_RESULTS that still comes is harmless).
-            self.scanning = False
+            self._scan_ended()
             self._emit(ev.ScanDone(freqs=[]))
 
     def _station_known(self, bssid):
@@ -733,7 +750,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
             return True
 
     def _on_disabled(self):
-        self.scanning = False
+        self._scan_ended()
 
     # ------------------------------------------------------------------ link, rfkill
     def handle_link(self, link):

@@ -24,6 +24,7 @@ asks the kernel for the state instead of believing the events it has seen.
 """
 
 import errno as _errno
+import gc
 import logging
 import os
 import select
@@ -86,6 +87,17 @@ def pyroute2_netlink():
         sys.modules["pyroute2"] = pkg
     import pyroute2.netlink as mod  # noqa: E402  (after the shim, on purpose)
     return mod
+
+
+def release_messages():
+    """Free decoded messages now.  pyroute2's messages and attributes refer to
+    themselves (`chain = [self]`), so dropping them frees nothing until the
+    cyclic GC runs; a dump decoded while collections happen gets promoted to
+    the oldest generation, which is collected rarely.  Over a soak that was
+    megabytes of RSS (19.6 -> 27 MB in 45 cycles of reconnect, rekey, AP
+    restart and re-plug).  Called after converting a dump; cheap, because
+    main() froze the start-up heap (gc.freeze)."""
+    gc.collect()
 
 
 class NetlinkError(OSError):

@@ -37,7 +37,7 @@ from wispd.drivers import (AUTH_SAE, AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE
 from wispd.drivers import nl80211_msgs as m
 from wispd.drivers.linkstate import LinkStateMixin
 from wispd.netlink import (NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NetlinkError,
-                           NetlinkSocket, genl_decoder, genl_resolve)
+                           NetlinkSocket, genl_decoder, genl_resolve, release_messages)
 
 log = logging.getLogger("wispd.nl80211")
 
@@ -141,6 +141,8 @@ class Nl80211Driver(LinkStateMixin, Driver):
         parts = self._request(m.CMD_GET_WIPHY, [("WIPHY", iface["wiphy"]),
                                                 ("SPLIT_WIPHY_DUMP", True)], NLM_F_DUMP)
         self.wiphy = m.parse_wiphy(parts)
+        del parts
+        release_messages()
         self.capa = self._capabilities(self.wiphy)
         # force_connect_cmd=1 is wpa_supplicant's name for the same driver_param.
         self.use_connect = (_yes(self.params.get("connect", "0"))
@@ -273,7 +275,10 @@ class Nl80211Driver(LinkStateMixin, Driver):
             except NetlinkError as e:
                 raise DriverError("GET_SCAN: %s" % e.strerror, e.errno)
             results = [r for r in map(m.parse_bss, req_parts) if r is not None]
-            if results or not req_parts:
+            got_parts = bool(req_parts)
+            del req_parts
+            release_messages()
+            if results or not got_parts:
                 return results
         return results
 

@@ -49,7 +49,12 @@ TRACE_WRAPPER = """
 import os, signal, sys, tracemalloc
 def dump(*_):
     dump.n += 1
-    tracemalloc.take_snapshot().dump("%s.%d" % (os.environ["WISPD_SOAK_SNAP"], dump.n))
+    path = "%s.%d" % (os.environ["WISPD_SOAK_SNAP"], dump.n)
+    tracemalloc.take_snapshot().dump(path)
+    nl = sys.modules.get("pyroute2.netlink")
+    with open(path + ".caches", "w") as f:
+        for name in ("cache_hdr", "cache_fmt", "cache_jit"):
+            f.write("%s %d\\n" % (name, len(getattr(nl, name, ()))))
 dump.n = 0
 signal.signal(signal.SIGUSR2, dump)
 from wispd.main import main
@@ -77,7 +82,7 @@ class TracedStation(Station):
     def command(self, extra_args=()):
         args = super().command(extra_args)
         python, rest = args[0], args[3:]           # drop "-m wispd"
-        return [python, "-X", "tracemalloc=15", "-c", TRACE_WRAPPER] + rest
+        return [python, "-X", "tracemalloc=8", "-c", TRACE_WRAPPER] + rest
 
 
 class Soak:
@@ -179,7 +184,9 @@ class Soak:
         cls = TracedStation if ns.tracemalloc else Station
         os.environ["WISPD_SOAK_SNAP"] = self.snap
         self.sta = cls("wispd", sta_if, name="wispd", debug=False)
-        self.sta.start([network(SSID, psk=PASSPHRASE, scan_freq=self.ap.freq)])
+        # Under tracemalloc the start-up takes minutes in TCG.
+        self.sta.start([network(SSID, psk=PASSPHRASE, scan_freq=self.ap.freq)],
+                       timeout=240 if ns.tracemalloc else 20)
         if self.wait(CONNECTED, 60) is None:
             raise RuntimeError("wispd did not connect; see %s" % self.sta.log_path)
         pid = self.sta.proc.pid
@@ -251,6 +258,9 @@ def tracemalloc_report(snap, top=15):
     stats = b.compare_to(a, "traceback")
     say("tracemalloc: %+d B in Python objects between the measurements"
         % sum(s.size_diff for s in stats))
+    for path in (first, last):
+        with open(path + ".caches") as f:
+            say("pyroute2 caches at %s: %s" % (os.path.basename(path), f.read().split()))
     for s in stats[:top]:
         print("%+8d B %+5d blocks" % (s.size_diff, s.count_diff))
         for line in s.traceback.format(limit=6):

@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 TESTBED := $(PY) tests/hwsim/testbed.py
 
-.PHONY: all venv test unit fuzz hwsim hwsim-shell demo bench clean
+.PHONY: all venv test unit fuzz hwsim hwsim-shell demo bench soak clean
 
 all: test
 
@@ -54,6 +54,16 @@ bench: $(STAMP)
 	WISPD_BENCH_HOST="$$(nproc) cores,$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $$(uname -r)" \
 	  $(TESTBED) --timeout 2100 script bench/guest_bench.py $(BENCH_ARGS); \
 	  rc=$$?; $(PY) bench/stats.py --since $$start || rc=1; exit $$rc
+
+# Faults in a loop for SOAK_SECONDS (not part of `make test`): reconnect, rekeys,
+# AP restart, radio unplug/replug; fails on lost events, a restart, fd growth or
+# RSS growth over 1 MB.  SOAK_ARGS=--tracemalloc shows what grew.
+SOAK_SECONDS ?= 1800
+
+soak: $(STAMP)
+	$(TESTBED) setup
+	$(TESTBED) --timeout $$(( $(SOAK_SECONDS) + 900 )) script tests/hwsim/guest/soak.py \
+	  --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) tests/hwsim/out build *.egg-info .hypothesis tests/fuzz/crashes

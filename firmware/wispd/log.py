@@ -41,6 +41,8 @@ class _Formatter(logging.Formatter):
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         if self.timestamps:
+            # Wall time on purpose: -t stamps are read against other logs
+            # (wpa_supplicant's -t is wall time too).  Nothing is timed by it.
             now = time.time()
             return "%d.%06d: %s" % (int(now), int((now % 1) * 1e6), text)
         return text

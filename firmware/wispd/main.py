@@ -6,6 +6,7 @@ clean shutdown.  The flags and their meanings are wpa_supplicant 2.10's so that
 an init script can swap one for the other.
 """
 
+import gc
 import getopt
 import logging
 import os
@@ -264,6 +265,12 @@ def main(argv=None):
         daemonize()
     if o.pidfile:
         write_pidfile(o.pidfile)
+    # Start-up made the objects that live as long as the daemon (modules,
+    # config, sockets); its garbage goes now, and the rest is frozen out of the
+    # cyclic GC, so that the collections that free decoded netlink messages
+    # (wispd.netlink.release_messages) only look at what came since.
+    gc.collect()
+    gc.freeze()
     try:
         eloop.run()
     finally:

@@ -15,9 +15,16 @@ The socket side is ours: pyroute2's sockets pull in asyncio (+11 MB).
 (ACK, error, reply, dump parts) to a per-request callback; everything else
 (multicast notifications) goes to `on_notify`.  `request()` waits for one answer
 synchronously, for the few start-up queries that need it.
+
+A socket that joins multicast groups can overflow (ENOBUFS): the kernel drops
+whatever does not fit, notifications and answers alike.  The socket then reads
+on to the end of what was queued, fails every request whose answer can no
+longer come (see `_answers_lost`) and calls `on_overrun()`, so that its owner
+asks the kernel for the state instead of believing the events it has seen.
 """
 
 import errno as _errno
+import gc
 import logging
 import os
 import select
@@ -82,6 +89,17 @@ def pyroute2_netlink():
     return mod
 
 
+def release_messages():
+    """Free decoded messages now.  pyroute2's messages and attributes refer to
+    themselves (`chain = [self]`), so dropping them frees nothing until the
+    cyclic GC runs; a dump decoded while collections happen gets promoted to
+    the oldest generation, which is collected rarely.  Over a soak that was
+    megabytes of RSS (19.6 -> 27 MB in 45 cycles of reconnect, rekey, AP
+    restart and re-plug).  Called after converting a dump; cheap, because
+    main() froze the start-up heap (gc.freeze)."""
+    gc.collect()
+
+
 class NetlinkError(OSError):
     """The kernel refused a request: errno plus the extended-ACK text if any."""
 
@@ -144,9 +162,13 @@ class NetlinkSocket:
         self.port = self.sock.getsockname()[0]
         self.decode = decode
         self.eloop = eloop
+        # Any start value works (answers are matched per socket); the wall clock
+        # only spreads them across restarts, so a jump of it changes nothing.
         self.seq = int(time.time()) & 0xFFFFFF
         self.pending = {}
         self.on_notify = None
+        self.on_overrun = None
+        self.overruns = 0
         self._holding = False
         self._held = []
 
@@ -232,21 +254,39 @@ class NetlinkSocket:
             self.on_notify(msg)
 
     def _read_all(self):
+        overrun = False
         while True:
             try:
                 data = self.sock.recv(1 << 16)
             except (BlockingIOError, InterruptedError):
-                return
+                break
             except OSError as e:
                 if e.errno == _errno.ENOBUFS:
-                    # The kernel dropped notifications: nothing to recover here
-                    # beyond saying so; state is re-read on the next query.
-                    log.warning("netlink: receive buffer overrun, events lost")
+                    # What was queued before the overflow still follows: read on.
+                    overrun = True
                     continue
                 raise
             if not data:
-                return
+                break
             self.feed(data)
+        if overrun:
+            self.overruns += 1
+            log.warning("netlink: receive buffer overrun (ENOBUFS) on protocol %d port %d, "
+                        "events lost (overrun %d); resyncing", self.sock.proto, self.port,
+                        self.overruns)
+            self._answers_lost()
+            if self.on_overrun is not None:
+                self.on_overrun()
+
+    def _answers_lost(self):
+        """The kernel answers generic netlink and rtnetlink requests while they
+        are sent, so once the queue is read to its end an unanswered request
+        was dropped in the overflow: fail it (ENOBUFS) rather than wait forever.
+        A dump sends its later parts only as we read, so dumps stay."""
+        for seq, req in list(self.pending.items()):
+            if not req.dump:
+                req.error = _errno.ENOBUFS
+                self._finish(seq, req)
 
     def feed(self, data):
         """Dispatch every netlink message in one datagram (public for tests)."""

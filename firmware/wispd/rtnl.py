@@ -85,15 +85,28 @@ def _decode(mtype, raw):
 
 
 class Rtnl:
-    """An rtnetlink socket in the eloop.  on_link(Link) sees every link event."""
+    """rtnetlink in the eloop.  on_link(Link) sees every link event;
+    on_overrun() runs when link events were lost (ENOBUFS).
 
-    def __init__(self, eloop, on_link=None, groups=RTMGRP_LINK):
-        self.sock = NetlinkSocket(NETLINK_ROUTE, _decode, groups=groups)
-        self.sock.on_notify = on_link
+    Two sockets, as wpa_supplicant has: `events` joins the link group, `sock`
+    carries our requests.  A storm of link events (somebody creating hundreds
+    of interfaces) fills the event socket's buffer; on a shared socket the
+    kernel would drop the answers to our requests too."""
+
+    def __init__(self, eloop, on_link=None, groups=RTMGRP_LINK, on_overrun=None):
+        self.sock = NetlinkSocket(NETLINK_ROUTE, _decode)
         self.sock.attach(eloop)
+        self.events = None
+        if groups:
+            self.events = NetlinkSocket(NETLINK_ROUTE, _decode, groups=groups)
+            self.events.on_notify = on_link
+            self.events.on_overrun = on_overrun
+            self.events.attach(eloop)
 
     def close(self):
         self.sock.close()
+        if self.events is not None:
+            self.events.close()
 
     def _msg(self, index, flags=0, change=0, attrs=()):
         msg = ifinfmsg()

@@ -512,8 +512,9 @@ class Interface:
                  % (mac_txt(bssid), event.reason or 0,
                     " locally_generated=1" if event.locally_generated else ""))
         network = self.current_network
+        # A loss found by a resync after lost events says nothing about the key.
         wrong_key = (state == FOUR_WAY and network is not None and self.plan is not None
-                     and self.plan.psk_based
+                     and self.plan.psk_based and event.kind != "resync"
                      and not (event.locally_generated
                               and event.reason == REASON_IE_IN_4WAY_DIFFERS))
         self.reset_link()
@@ -576,6 +577,8 @@ class Interface:
         self._on_InterfaceDisabled(event)
 
     def _on_InterfaceAdded(self, event):
+        # A re-plugged radio may be another phy: what it can do is asked again.
+        self.capa = self.driver.get_capa()
         if self.l2 is not None:
             self.open_l2()
         self._on_InterfaceEnabled(ev.InterfaceEnabled(reason="added"))

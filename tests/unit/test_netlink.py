@@ -98,3 +98,44 @@ def test_async_request_ack_comes_through_the_eloop():
     assert got and got[0][0] == 0 and got[0][1][0].name == "lo"
     s.close()
     loop.close()
+
+
+class OverflowingSock:
+    """Stands in for the kernel side of a socket that overflowed: recv() says
+    ENOBUFS once, then hands over what had been queued before."""
+
+    def __init__(self, real, queued):
+        self.real = real
+        self.proto = real.proto
+        self.script = [OSError(errno.ENOBUFS, "No buffer space available")] + list(queued)
+
+    def recv(self, size):
+        if not self.script:
+            raise BlockingIOError()
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def fileno(self):
+        return self.real.fileno()
+
+    def close(self):
+        self.real.close()
+
+
+def test_overrun_reads_on_fails_lost_answers_keeps_dumps_and_reports(sock):
+    from wispd.netlink import _Request
+    got = []
+    sock.on_notify = lambda msg: got.append(("notify", msg))
+    sock.on_overrun = lambda: got.append(("overrun",))
+    sock.pending[5] = _Request(lambda e, parts, req: got.append(("lost", e)), False)
+    sock.pending[6] = _Request(lambda e, parts, req: got.append(("acked", e)), False)
+    sock.pending[7] = _Request(lambda e, parts, req: got.append(("dump", e)), True)
+    # Queued before the overflow: an event and the ACK of request 6.
+    sock.sock = OverflowingSock(sock.sock, [data_msg(0, b"event") + error_msg(6, 0)])
+    sock.on_readable()
+    # Request 5's answer never came: it was dropped; the dump goes on.
+    assert got == [("notify", (0x20, b"event")), ("acked", 0), ("lost", errno.ENOBUFS),
+                   ("overrun",)]
+    assert list(sock.pending) == [7] and sock.overruns == 1

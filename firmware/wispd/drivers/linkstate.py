@@ -45,6 +45,34 @@ class LinkStateMixin:
     def _on_disabled(self):
         """Driver-specific clean-up when the interface becomes unusable."""
 
+    def _events_lost(self):
+        """A netlink socket overflowed (ENOBUFS): resync once the eloop is free
+        again (this runs inside the socket's reader), once for a burst."""
+        if not self.eloop.is_timeout_registered(self._resync):
+            self.eloop.register_timeout(0, self._resync)
+
+    def _resync(self):
+        """Driver-specific: re-read what the lost events would have said."""
+
+    def _resync_link(self):
+        """The interface as the kernel has it now, fed through the same path as
+        a link event.  True if it is there, ours and usable."""
+        try:
+            link = self.rtnl.get_link(name=self.ifname)
+        except OSError as e:
+            log.warning("%s: resync: cannot read the link (%s); again in 1 s", self.ifname, e)
+            self.eloop.register_timeout(1.0, self._resync)
+            return False
+        if link is None:
+            if self.ifindex is not None:
+                log.info("%s: resync: the interface is gone", self.ifname)
+                self._removed()
+            return False
+        if link.index != self.ifindex:
+            log.info("%s: resync: the interface is back as ifindex %d", self.ifname, link.index)
+        self.handle_link(link)
+        return link.index == self.ifindex and not self.disabled
+
     def _link_changed(self, link):
         """An RTM_NEWLINK for our own ifindex: new MAC, or up/down."""
         if link.addr and link.addr != self.mac:

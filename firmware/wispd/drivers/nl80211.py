@@ -13,6 +13,12 @@ Two generic netlink sockets, as wpa_supplicant has:
 rtnetlink (wispd.rtnl) follows the interface: up/down, removal, a new ifindex;
 /dev/rfkill (wispd.rfkill) follows the radio's kill switch.
 
+When `evt` or the rtnetlink event socket overflows (ENOBUFS), the events in
+between are lost.  The driver then asks the kernel (`_resync`): the link (gone,
+back with a new ifindex, down), the association (GET_STATION for our AP: after
+a lost deauthentication there is none), and a scan of ours whose end was lost
+is reported done.  The core hears the usual typed events.
+
 Two connect paths: AUTHENTICATE + ASSOCIATE (SME in userspace, mac80211) and
 CONNECT (cfg80211's or the firmware's SME).  CONNECT is used when the wiphy has no
 AUTHENTICATE, or when params {"connect": "1"} asks for it.  cfg80211 reports a
@@ -31,7 +37,7 @@ from wispd.drivers import (AUTH_SAE, AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE
 from wispd.drivers import nl80211_msgs as m
 from wispd.drivers.linkstate import LinkStateMixin
 from wispd.netlink import (NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NetlinkError,
-                           NetlinkSocket, genl_decoder, genl_resolve)
+                           NetlinkSocket, genl_decoder, genl_resolve, release_messages)
 
 log = logging.getLogger("wispd.nl80211")
 
@@ -39,6 +45,9 @@ WLAN_STATUS_UNSPECIFIED_FAILURE = 1
 WLAN_AUTH_SAE = 3
 REASON_DEAUTH_LEAVING = 3
 MCAST_GROUPS = ("scan", "mlme", "regulatory", "config")
+# A scan whose completion event never came (lost without an overrun being
+# seen) must not hold the radio forever; wpa_supplicant waits 30 s too.
+SCAN_TIMEOUT = 30.0
 
 
 def _yes(value):
@@ -79,6 +88,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.freq = None
         self.retried = set()         # recoveries already tried for this attempt
         self.retry_scan = False      # an internal scan (ENOENT recovery) is running
+        self.scanning = False        # a scan of the core's runs (for a resync)
 
     # ------------------------------------------------------------------ lifecycle
     def init(self):
@@ -96,11 +106,12 @@ class Nl80211Driver(LinkStateMixin, Driver):
             if group in self.groups:
                 self.evt.add_membership(self.groups[group])
         self.evt.on_notify = self.handle_nl80211
+        self.evt.on_overrun = self._events_lost
         self.evt.attach(self.eloop)
 
         from wispd.rfkill import RfkillMonitor
         from wispd.rtnl import Rtnl
-        self.rtnl = Rtnl(self.eloop, self.handle_link)
+        self.rtnl = Rtnl(self.eloop, self.handle_link, on_overrun=self._events_lost)
         link = self.rtnl.get_link(name=self.ifname)
         if link is None:
             if not _yes(self.params.get("wait", "1")):
@@ -130,6 +141,8 @@ class Nl80211Driver(LinkStateMixin, Driver):
         parts = self._request(m.CMD_GET_WIPHY, [("WIPHY", iface["wiphy"]),
                                                 ("SPLIT_WIPHY_DUMP", True)], NLM_F_DUMP)
         self.wiphy = m.parse_wiphy(parts)
+        del parts
+        release_messages()
         self.capa = self._capabilities(self.wiphy)
         # force_connect_cmd=1 is wpa_supplicant's name for the same driver_param.
         self.use_connect = (_yes(self.params.get("connect", "0"))
@@ -138,6 +151,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.ifindex = link.index
         self.mac = iface["mac"] or link.addr
         self._reset_link()
+        self._scan_ended()
         if iface["iftype"] != m.IFTYPE_STATION:
             if link.up:
                 self.rtnl.set_up(link.index, False)
@@ -180,6 +194,8 @@ class Nl80211Driver(LinkStateMixin, Driver):
             self.rtnl.set_operstate(self.ifindex, True)
         self.eloop.cancel_timeout(self._bring_up_retry)
         self.eloop.cancel_timeout(self._retry_internal_scan)
+        self.eloop.cancel_timeout(self._resync)
+        self.eloop.cancel_timeout(self._scan_timeout)
         self._close_sockets()
 
     # ------------------------------------------------------------------ requests
@@ -220,6 +236,20 @@ class Nl80211Driver(LinkStateMixin, Driver):
     def scan(self, params):
         self._need_iface()
         self._trigger_scan(params.ssids, params.freqs)
+        self.scanning = True
+        self.eloop.cancel_timeout(self._scan_timeout)
+        self.eloop.register_timeout(SCAN_TIMEOUT, self._scan_timeout)
+
+    def _scan_timeout(self):
+        if self.scanning:
+            log.warning("%s: no scan completion event in %.0f s; reading the results anyway",
+                        self.ifname, SCAN_TIMEOUT)
+            self._scan_ended()
+            self._emit(ev.ScanDone(freqs=[]))
+
+    def _scan_ended(self):
+        self.scanning = False
+        self.eloop.cancel_timeout(self._scan_timeout)
 
     def _trigger_scan(self, ssids, freqs):
         ssids = list(ssids) or [b""]
@@ -245,7 +275,10 @@ class Nl80211Driver(LinkStateMixin, Driver):
             except NetlinkError as e:
                 raise DriverError("GET_SCAN: %s" % e.strerror, e.errno)
             results = [r for r in map(m.parse_bss, req_parts) if r is not None]
-            if results or not req_parts:
+            got_parts = bool(req_parts)
+            del req_parts
+            release_messages()
+            if results or not got_parts:
                 return results
         return results
 
@@ -530,12 +563,14 @@ class Nl80211Driver(LinkStateMixin, Driver):
             if self.assoc is not None and self.in_progress:
                 self._send_auth(*self.retry_auth)
             return
+        self._scan_ended()
         self._emit(ev.ScanDone(freqs=list(a.get("SCAN_FREQUENCIES") or [])))
 
     def _ev_scan_aborted(self, msg, a):
         if self.retry_scan:
             self._internal_scan_failed()
             return
+        self._scan_ended()
         self._emit(ev.ScanAborted())
 
     def _ev_authenticate(self, msg, a):
@@ -690,6 +725,37 @@ class Nl80211Driver(LinkStateMixin, Driver):
         m.CMD_MICHAEL_MIC_FAILURE: _ev_mic_failure,
         m.CMD_NOTIFY_CQM: _ev_cqm,
     }
+
+    # ------------------------------------------------------------------ lost events
+    def _resync(self):
+        if self.rtnl is None:
+            return
+        log.warning("%s: netlink events were lost; reading the state from the kernel",
+                    self.ifname)
+        if not self._resync_link():
+            return
+        if self.associated and self.bssid is not None and not self._station_known(self.bssid):
+            log.info("%s: resync: no longer associated with %s (that event was lost)",
+                     self.ifname, self.bssid.hex(":"))
+            self._disconnected(0, False, "resync")
+        if self.scanning:
+            # Its end may be among the lost events; what the kernel holds now is
+            # the best answer (a NEW_SCAN_RESULTS that still comes is harmless).
+            self._scan_ended()
+            self._emit(ev.ScanDone(freqs=[]))
+
+    def _station_known(self, bssid):
+        """Whether mac80211 still has a station entry for our AP."""
+        try:
+            return bool(self._request(m.CMD_GET_STATION, [("MAC", bytes(bssid))]))
+        except DriverError as e:
+            if e.errno in (errno.ENOENT, errno.ENOLINK, errno.ENODEV, errno.ENOTCONN):
+                return False
+            log.warning("%s: resync: GET_STATION: %s", self.ifname, e)
+            return True
+
+    def _on_disabled(self):
+        self._scan_ended()
 
     # ------------------------------------------------------------------ link, rfkill
     def handle_link(self, link):

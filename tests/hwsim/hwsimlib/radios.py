@@ -223,17 +223,30 @@ class HwsimRadios:
 
     def del_radio(self, radio_id: int, timeout: float = 10.0) -> None:
         iface = self.added.pop(radio_id, None)
+        self._del(_attr(HWSIM_ATTR_RADIO_ID, struct.pack("=I", radio_id)), "radio %d" % radio_id,
+                  iface, timeout)
+
+    def del_radio_of(self, iface: str, timeout: float = 10.0) -> str:
+        """Unplug the radio behind `iface` (module-created ones too): hwsim finds
+        it by its wiphy name.  Returns that name."""
+        phy = self.phy(iface)
+        for radio_id, name in list(self.added.items()):
+            if name == iface:
+                del self.added[radio_id]
+        self._del(_attr(HWSIM_ATTR_RADIO_NAME, phy.encode()), phy, iface, timeout)
+        return phy
+
+    def _del(self, attrs: bytes, what: str, iface: str, timeout: float) -> None:
         g = GenlSocket()
         try:
             fam = g.family_id("MAC80211_HWSIM")
-            err, _ = g.request(fam, HWSIM_CMD_DEL_RADIO,
-                               _attr(HWSIM_ATTR_RADIO_ID, struct.pack("=I", radio_id)))
+            err, _ = g.request(fam, HWSIM_CMD_DEL_RADIO, attrs)
         finally:
             g.close()
         if err < 0:
-            raise NetlinkError("HWSIM_CMD_DEL_RADIO %d failed: %s" % (radio_id, os.strerror(-err)))
+            raise NetlinkError("HWSIM_CMD_DEL_RADIO %s failed: %s" % (what, os.strerror(-err)))
         deadline = time.monotonic() + timeout
         while iface and iface in wireless_interfaces():
             if time.monotonic() > deadline:
-                raise RuntimeError("radio %d deleted but %s is still there" % (radio_id, iface))
+                raise RuntimeError("%s deleted but %s is still there" % (what, iface))
             time.sleep(0.05)

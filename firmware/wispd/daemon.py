@@ -91,6 +91,10 @@ class Daemon:
         raise DriverInitError("%s: no usable driver (%s)" % (spec.ifname, "; ".join(reasons)))
 
     def add_interface(self, spec):
+        if spec.conf is not None:
+            # Before anything of ours can write it: a save cut short by a power
+            # loss leaves its temp file (with the secrets) beside the config.
+            wconfig.remove_stale_temps(spec.conf)
         cfg, ctrl_override = self.load_config(spec)
         store = None
         if self.state_dir:

@@ -447,12 +447,9 @@ def apply(prov, conf_path):
 # --------------------------------------------------------------------------- state
 
 def _write_atomic(path, text):
-    tmp = "%s.tmp%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    # config's writer, directory fsync included: the record of an applied file
+    # must not outlive a power cut that the config it describes did not.
+    wconfig.write_atomic(path, text.encode("utf-8"), 0o644)
 
 
 def applied_hash(state_dir):
@@ -527,6 +524,11 @@ def run(explicit=None, conf_path=DEFAULT_CONF, state_dir=DEFAULT_STATE_DIR,
     result is "applied", "unchanged", "none" or "error". Never raises for a
     bad file: that is an "error" result and nothing changes."""
     out = out or sys.stderr
+    # Provisioning runs first at boot: the first writer of these files to start
+    # clears what a power cut in an earlier apply left half done.
+    for target in (conf_path, os.path.join(state_dir, HASH_FILE),
+                   os.path.join(state_dir, RESULT_FILE)):
+        wconfig.remove_stale_temps(target)
     path, kind = find_file(explicit, search, custom)
     if path is None:
         # A fixed or removed bad file clears the old error; an earlier success

@@ -9,6 +9,8 @@ old list or the new one.  It holds no secrets.
 import logging
 import os
 
+from wispd import config as wconfig
+
 log = logging.getLogger("wispd.recent")
 
 MAX_ENTRIES = 8
@@ -18,6 +20,7 @@ class RecentFrequencies:
     def __init__(self, path):
         self.path = path
         self.entries = []          # [(ssid bytes, freq)], newest first
+        wconfig.remove_stale_temps(path)
         self._load()
 
     def _load(self):
@@ -49,14 +52,9 @@ class RecentFrequencies:
         if self.entries and self.entries[0] == entry:
             return
         self.entries = [entry] + [e for e in self.entries if e[0] != ssid][:MAX_ENTRIES - 1]
-        tmp = "%s.tmp" % self.path
+        text = "".join("%s %d\n" % (s.hex(), fq) for s, fq in self.entries)
         try:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-            with open(tmp, "w") as f:
-                for s, fq in self.entries:
-                    f.write("%s %d\n" % (s.hex(), fq))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            wconfig.write_atomic(self.path, text.encode("ascii"), 0o644)
         except OSError as e:
             log.warning("cannot save %s: %s", self.path, e)

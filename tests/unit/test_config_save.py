@@ -141,7 +141,7 @@ def test_directory_fsync_failure_is_reported(tmp_path, monkeypatch):
 def test_stale_temp_from_crashed_run_is_replaced(tmp_path):
     p = tmp_path / "wpa.conf"
     p.write_text(OLD)
-    stale = tmp_path / (".wpa.conf.tmp%d" % os.getpid())
+    stale = tmp_path / os.path.basename(cfgmod.temp_path(str(p)))
     stale.write_text("garbage")
     c = _new_config(p)
     save(c)
@@ -165,3 +165,59 @@ def test_unwritable_directory(tmp_path):
     finally:
         os.chmod(str(d), 0o700)
     assert p.read_text() == OLD
+
+
+# --- temp files left by a power cut ------------------------------------------------------
+
+def _dead_pid():
+    """A pid that no process has right now (a child that has exited and been reaped)."""
+    import subprocess
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_temp_name_carries_pid_and_boot(tmp_path):
+    name = os.path.basename(cfgmod.temp_path(str(tmp_path / "wpa.conf")))
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip().replace("-", "")[:8]
+    assert name == ".wpa.conf.tmp%d-%s" % (os.getpid(), boot)
+
+
+def test_remove_stale_temps_keeps_only_a_live_writers_temp(tmp_path):
+    p = tmp_path / "wpa.conf"
+    p.write_text(OLD)
+    boot = cfgmod.temp_path(str(p)).rsplit("-", 1)[1]
+    other_boot = "0" * 8 if boot != "0" * 8 else "1" * 8
+    live_other = os.getppid()                 # alive, and not us
+    names = {
+        "earlier_boot": ".wpa.conf.tmp%d-%s" % (live_other, other_boot),  # power cut
+        "dead_writer": ".wpa.conf.tmp%d-%s" % (_dead_pid(), boot),        # kill -9
+        "ours": ".wpa.conf.tmp%d-%s" % (os.getpid(), boot),
+        "old_format": ".wpa.conf.tmp%d" % live_other,                      # before boot tags
+        "live_writer": ".wpa.conf.tmp%d-%s" % (live_other, boot),
+        "other_file": ".other.conf.tmp1-%s" % other_boot,
+    }
+    for name in names.values():
+        (tmp_path / name).write_text("update_config=1\nnetwork={\n\tssid=\"half")
+    removed = cfgmod.remove_stale_temps(str(p))
+    assert sorted(removed) == sorted(names[k] for k in ("earlier_boot", "dead_writer", "ours",
+                                                         "old_format"))
+    assert _dir_entries(p) == sorted([names["live_writer"], names["other_file"], "wpa.conf"])
+    assert p.read_text() == OLD
+    assert cfgmod.remove_stale_temps(str(p)) == []
+    assert cfgmod.remove_stale_temps(str(tmp_path / "missing" / "wpa.conf")) == []
+
+
+def test_daemon_start_removes_stale_config_temp(tmp_path):
+    from harness import Harness
+    stale = tmp_path / ".wispd.conf.tmp1-00000000"
+    stale.write_text("network={\n\tssid=\"cut")
+    h = Harness(tmp_path, "update_config=1\n")
+    try:
+        assert not stale.exists()
+        c = h.client()
+        assert c.request("SAVE_CONFIG") == "OK\n"
+        assert sorted(os.listdir(str(tmp_path))) == ["ctrl", "wispd.conf"]
+    finally:
+        h.close()

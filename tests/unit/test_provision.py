@@ -384,6 +384,56 @@ def test_run_applies_records_deletes_then_is_a_noop(tmp_path):
     assert provision.last_result(b.state)["result"] == "unchanged"
 
 
+def test_run_records_the_hash_only_after_the_config_is_durable(tmp_path, monkeypatch):
+    """A power cut must never leave "applied" on record with the config before it:
+    the next boot would then skip the file. The config's rename and directory fsync
+    come first; every record is written the same atomic way."""
+    import stat
+    b = Board(tmp_path)
+    write(b.boot / "wispd.toml", GOOD)
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        st = os.fstat(fd)
+        events.append(("fsync-dir" if stat.S_ISDIR(st.st_mode) else "fsync-file", st.st_ino))
+        real_fsync(fd)
+
+    def replace(a, b_):
+        events.append(("replace", os.path.basename(b_)))
+        real_replace(a, b_)
+
+    monkeypatch.setattr(wconfig.os, "fsync", fsync)
+    monkeypatch.setattr(wconfig.os, "replace", replace)
+    assert b.run(keep=True)[0] == "applied"
+    monkeypatch.undo()
+    conf_dir = os.stat(os.path.dirname(b.conf)).st_ino
+    state_dir = os.stat(b.state).st_ino
+    kinds = [e[0] if e[0] != "fsync-dir" else (e[0], e[1]) for e in events]
+    assert kinds == ["fsync-file", "replace", ("fsync-dir", conf_dir),
+                     "fsync-file", "replace", ("fsync-dir", state_dir),
+                     "fsync-file", "replace", ("fsync-dir", state_dir)]
+    assert [e[1] for e in events if e[0] == "replace"] == [
+        "wispd.conf", provision.HASH_FILE, provision.RESULT_FILE]
+
+
+def test_run_removes_temps_a_power_cut_left(tmp_path):
+    b = Board(tmp_path)
+    write(b.boot / "wispd.toml", GOOD)
+    assert b.run(keep=True)[0] == "applied"
+    conf_before = open(b.conf).read()
+    stale = [os.path.join(os.path.dirname(b.conf), ".wispd.conf.tmp77-00000000"),
+             os.path.join(b.state, ".%s.tmp78-00000000" % provision.HASH_FILE),
+             os.path.join(b.state, ".%s.tmp79-00000000" % provision.RESULT_FILE)]
+    for path in stale:
+        write(path, "half a fi")
+    # Nothing new to apply: the temps go anyway, the records stay.
+    assert b.run(keep=True)[0] == "unchanged"
+    assert [p for p in stale if os.path.exists(p)] == []
+    assert open(b.conf).read() == conf_before
+    assert sorted(os.listdir(b.state)) == [provision.RESULT_FILE, provision.HASH_FILE]
+
+
 def test_keep_file_setting_keeps_it_and_stays_a_noop(tmp_path):
     b = Board(tmp_path)
     path = write(b.boot / "wispd.toml", GOOD.replace(b'mode = "merge"', b'keep_file = true'))

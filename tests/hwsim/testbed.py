@@ -15,11 +15,17 @@ share, a fresh directory under tests/hwsim/out/, brings results back: the exit
 code, JUnit XML, logs and the console log. Every step has a deadline; a hung or
 panicked guest is killed and the tail of its console log printed.
 
+A run can also get a data partition: `--data-disk IMAGE` attaches a raw ext4
+image (make_data_disk() makes one) as a virtio-blk disk that the guest mounts on
+/data. For power-loss tests, boot(power_cut=...) lets the host SIGKILL qemu at
+a moment it chooses (see tests/powerloss/).
+
 Importable too: `run_script(path, args)` / `run_pytest(args)` return exit codes.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import io
@@ -40,7 +46,7 @@ OUT_ROOT = os.path.join(HERE, "out")
 # Debian package -> a file it provides (checked with dpkg-query on the package).
 PACKAGES = [
     "qemu-system-x86", "busybox-static", "kmod", "cpio", "hostapd", "wpasupplicant",
-    "iw", "wireless-tools", "dosfstools", "mtools", "rfkill",
+    "iw", "wireless-tools", "dosfstools", "mtools", "rfkill", "e2fsprogs",
 ]
 
 # The initramfs loads these with insmod in this order (each needs the ones before).
@@ -53,6 +59,8 @@ DEFAULT_TIMEOUT = 15 * 60      # whole run, seconds
 BOOT_TIMEOUT = 180             # kernel start -> guest stage 2 marker
 MARK_UP = "WISPD-TESTBED: guest up"
 MARK_EXIT = "WISPD-TESTBED: exit rc="
+DATA_MOUNT = "/data"           # where the guest mounts the data disk
+DATA_SERIAL = "wispd-data"     # the data disk's virtio serial: init2.sh finds it by this
 
 
 class TestbedError(Exception):
@@ -307,8 +315,30 @@ def _check_path(p: str) -> None:
         raise TestbedError("path with white space not supported by the testbed: %r" % p)
 
 
+def make_data_disk(path: str, size_mb: int = 32, files: dict = None) -> str:
+    """A sparse raw image with an ext4 file system (journal on, as on a device's
+    data partition), made without root: mkfs.ext4 -d copies `files` ({relative
+    path: bytes}) in, owned by root, mode 0600."""
+    import tempfile
+    mkfs = shutil.which("mkfs.ext4") or "/usr/sbin/mkfs.ext4"
+    if not os.path.exists(mkfs):
+        raise TestbedError("mkfs.ext4 not found (package e2fsprogs)")
+    with open(path, "wb") as f:
+        f.truncate(size_mb << 20)
+    with tempfile.TemporaryDirectory() as root:
+        for rel, data in (files or {}).items():
+            dst = os.path.join(root, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, "wb") as f:
+                f.write(data)
+            os.chmod(dst, 0o600)
+        subprocess.run([mkfs, "-q", "-F", "-L", DATA_SERIAL, "-d", root, path], check=True,
+                       timeout=120)
+    return path
+
+
 def qemu_command(paths: dict, outdir: str, drives=(), memory: int = 1024,
-                 smp: int = 2) -> list:
+                 smp: int = 2, data_disk: str = None) -> list:
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         raise TestbedError("qemu-system-x86_64 not found (package qemu-system-x86; "
@@ -323,7 +353,7 @@ def qemu_command(paths: dict, outdir: str, drives=(), memory: int = 1024,
         "wispd.init=" + os.path.join(GUEST_DIR, "init2.sh"),
         "wispd.results=" + outdir,
         "wispd.modules=" + paths["modules"],
-    ])
+    ] + (["wispd.data=" + DATA_MOUNT] if data_disk else []))
     cmd = [qemu, "-accel", "tcg", "-smp", str(smp), "-m", "%dM" % memory,
            "-nographic", "-no-reboot", "-nic", "none",
            "-kernel", paths["vmlinuz"], "-initrd", paths["initramfs"], "-append", append,
@@ -334,6 +364,19 @@ def qemu_command(paths: dict, outdir: str, drives=(), memory: int = 1024,
     for d in drives:
         _check_path(os.path.abspath(d))
         cmd += ["-drive", "file=%s,format=raw,if=virtio" % os.path.abspath(d)]
+    if data_disk:
+        _check_path(os.path.abspath(data_disk))
+        # cache=unsafe: a write the guest saw complete has been handed to the
+        # host kernel, so it survives a SIGKILL of qemu (the host stays up) in
+        # every cache mode; what dies with qemu is the guest's page cache and the
+        # requests it had not issued. That is what reached the disk and what did
+        # not. The guest still sees a write-back cache and sends its flushes, as
+        # on an SD card; `unsafe` only skips the host fdatasync behind each one,
+        # which guards against a host crash we do not simulate, and would make
+        # every guest fsync cost a sync of the host's disk.
+        cmd += ["-drive", "file=%s,format=raw,if=none,id=data,cache=unsafe"
+                % os.path.abspath(data_disk),
+                "-device", "virtio-blk-pci,drive=data,serial=%s" % DATA_SERIAL]
     return cmd
 
 
@@ -423,6 +466,18 @@ def _vm_slot(deadline: float):
             pass
 
 
+@contextlib.contextmanager
+def vm_slot(wait: float = 1800):
+    """Hold a VM slot across several boots (a multi-boot run such as the power
+    loss rounds): other runs then queue behind the whole batch, not between its
+    boots. Pass slot_held=True to boot() inside."""
+    slot = _vm_slot(time.monotonic() + wait)
+    try:
+        yield
+    finally:
+        slot.close()
+
+
 def _byte_compile() -> None:
     """Compile the project's modules on the host first.  The guest's root is a
     read-only share under a tmpfs overlay, so without this every boot compiles
@@ -436,8 +491,16 @@ def _byte_compile() -> None:
 
 def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
          interactive: bool = False, echo: bool = True, memory: int = 1024,
-         install: bool = True) -> int:
+         install: bool = True, data_disk: str = None, power_cut=None,
+         outdir: str = None, slot_held: bool = False):
     """Boot the VM, run `job` (shell text) in the guest, return its exit code.
+
+    data_disk: a raw ext4 image, mounted on /data in the guest.
+    power_cut: called while the guest runs, after it is up; it returns how many
+    seconds until it wants to be asked again, or True to have qemu SIGKILLed
+    right away (power loss). boot() then returns None instead of an exit code.
+    outdir: results directory (default: a new one under tests/hwsim/out/).
+    slot_held: the caller holds a VM slot already (vm_slot()).
 
     Raises TestbedError when the guest never reports an exit code: boot failure,
     panic, hang past `timeout` (the VM is killed; the console log tail is printed).
@@ -446,30 +509,35 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
         paths = setup(install=install)
     except subprocess.CalledProcessError as e:
         raise TestbedError("setup failed: %s" % e)
-    outdir = _new_outdir(mode)
+    if outdir is None:
+        outdir = _new_outdir(mode)
     os.makedirs(os.path.join(outdir, "logs"), exist_ok=True)
     _byte_compile()
     # The guest gives up well before the host kills it, so it can still
     # report where it hung and write its exit code (its clock lags under load).
     _write_job(outdir, job, max(30, int(timeout * 0.85) - 15))
-    cmd = qemu_command(paths, outdir, drives, memory=memory)
+    cmd = qemu_command(paths, outdir, drives, memory=memory, data_disk=data_disk)
     console = os.path.join(outdir, "console.log")
     with open(os.path.join(outdir, "qemu-cmd.txt"), "w") as f:
         f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
     # Humans in a shell do not hold a slot; waiting does not eat the run's timeout.
     wait = float(os.environ.get("WISPD_TESTBED_SLOT_WAIT") or max(timeout, 1800))
-    slot = None if interactive else _vm_slot(time.monotonic() + wait)
+    slot = None if interactive or slot_held else _vm_slot(time.monotonic() + wait)
     log("booting kernel %s; results in %s" % (paths["version"], outdir))
     start = time.monotonic()
     try:
         if interactive:
             status = _boot_interactive(cmd, console, timeout)
         else:
-            status = _boot_captured(cmd, console, timeout, echo)
+            status = _boot_captured(cmd, console, timeout, echo, power_cut)
     finally:
         if slot is not None:
             slot.close()
     elapsed = time.monotonic() - start
+    if status == POWER_CUT:
+        log("power cut: qemu SIGKILLed after %.1f s wall time (results: %s)"
+            % (elapsed, outdir))
+        return None
     rc_file = os.path.join(outdir, "rc")
     rc = None
     if os.path.exists(rc_file):
@@ -491,8 +559,13 @@ def boot(job: str, mode: str, timeout: float = DEFAULT_TIMEOUT, drives=(),
     return rc
 
 
-def _boot_captured(cmd: list, console: str, timeout: float, echo: bool) -> str:
-    """Run qemu with its serial console piped to us; kill it at the deadline."""
+POWER_CUT = "power cut"
+
+
+def _boot_captured(cmd: list, console: str, timeout: float, echo: bool,
+                   power_cut=None) -> str:
+    """Run qemu with its serial console piped to us; kill it at the deadline,
+    or when power_cut (see boot()) says so."""
     deadline = time.monotonic() + timeout
     boot_deadline = time.monotonic() + BOOT_TIMEOUT
     up = False
@@ -511,7 +584,16 @@ def _boot_captured(cmd: list, console: str, timeout: float, echo: bool) -> str:
                 if not up and now > boot_deadline:
                     status = "guest did not come up within %d s" % BOOT_TIMEOUT
                     break
-                r, _, _ = select.select([fd], [], [], 1.0)
+                wait = 1.0
+                if power_cut is not None and up:
+                    due = power_cut()
+                    if due is True:
+                        proc.kill()             # SIGKILL: no flush, no shutdown
+                        status = POWER_CUT
+                        _drain(fd, logf)
+                        break
+                    wait = max(0.0, min(wait, due))
+                r, _, _ = select.select([fd], [], [], wait)
                 if not r:
                     continue
                 data = os.read(fd, 65536)
@@ -531,6 +613,16 @@ def _boot_captured(cmd: list, console: str, timeout: float, echo: bool) -> str:
                 proc.kill()
             proc.wait()
     return status
+
+
+def _drain(fd: int, logf) -> None:
+    """After a power cut: keep what qemu had written to the console already."""
+    while True:
+        r, _, _ = select.select([fd], [], [], 5.0)
+        data = os.read(fd, 65536) if r else b""
+        if not data:
+            return
+        logf.write(data)
 
 
 def _boot_interactive(cmd: list, console: str, timeout: float) -> str:
@@ -561,7 +653,7 @@ def _guest_timeout_prefix() -> str:
 
 
 def run_pytest(pytest_args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
-               echo: bool = True) -> int:
+               echo: bool = True, data_disk: str = None) -> int:
     py = venv_python()
     if not os.path.exists(py):
         raise TestbedError("%s missing: create the venv first (make venv)" % py)
@@ -573,11 +665,11 @@ def run_pytest(pytest_args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
     argtxt = " ".join(a if a.startswith("--junitxml") else shlex.quote(a) for a in args)
     argtxt += "".join(" " + shlex.quote(a) for a in pytest_args)
     job = "%s %s -m pytest %s" % (_guest_timeout_prefix(), shlex.quote(py), argtxt)
-    return boot(job, "pytest", timeout=timeout, drives=drives, echo=echo)
+    return boot(job, "pytest", timeout=timeout, drives=drives, echo=echo, data_disk=data_disk)
 
 
 def run_script(path: str, args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
-               echo: bool = True) -> int:
+               echo: bool = True, data_disk: str = None) -> int:
     """Boot and run a guest script (shell, python or any executable) from the host
     file system. Its stdout streams to our stdout; returns its exit code."""
     path = os.path.abspath(path)
@@ -592,17 +684,18 @@ def run_script(path: str, args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
         runner = ["sh", path]
     job = "%s %s" % (_guest_timeout_prefix(),
                      " ".join(shlex.quote(a) for a in runner + list(args)))
-    return boot(job, "script", timeout=timeout, drives=drives, echo=echo)
+    return boot(job, "script", timeout=timeout, drives=drives, echo=echo, data_disk=data_disk)
 
 
-def run_shell(timeout: float = 4 * 3600, drives=()) -> int:
+def run_shell(timeout: float = 4 * 3600, drives=(), data_disk: str = None) -> int:
     job = "%s %s" % (shlex.quote(venv_python()),
                      shlex.quote(os.path.join(GUEST_DIR, "shell_setup.py")))
     job += ("\nsetsid -c bash --rcfile /run/wispd-hwsim/shellrc -i"
             " </dev/ttyS0 >/dev/ttyS0 2>&1")
     if not sys.stdin.isatty():
         raise TestbedError("shell mode needs a terminal")
-    return boot(job, "shell", timeout=timeout, drives=drives, interactive=True)
+    return boot(job, "shell", timeout=timeout, drives=drives, interactive=True,
+                data_disk=data_disk)
 
 
 def main(argv=None) -> int:
@@ -621,6 +714,10 @@ def main(argv=None) -> int:
         parser.add_argument("--drive", action="append",
                             default=argparse.SUPPRESS if suppress else [],
                             help="extra raw disk image for the guest (virtio, /dev/vdX)")
+        parser.add_argument("--data-disk", default=argparse.SUPPRESS if suppress else None,
+                            metavar="IMAGE",
+                            help="raw ext4 image the guest mounts on %s (a data partition)"
+                                 % DATA_MOUNT)
         return parser
 
     ap = common(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]), False)
@@ -638,12 +735,13 @@ def main(argv=None) -> int:
             log("ready: kernel %s, initramfs %s" % (p["version"], p["initramfs"]))
             return 0
         if ns.mode == "run":
-            return run_pytest(extra, timeout=ns.timeout, drives=ns.drive)
+            return run_pytest(extra, timeout=ns.timeout, drives=ns.drive,
+                              data_disk=ns.data_disk)
         if ns.mode == "shell":
-            return run_shell(drives=ns.drive)
+            return run_shell(drives=ns.drive, data_disk=ns.data_disk)
         if ns.mode == "script":
             return run_script(ns.path, list(ns.args) + extra, timeout=ns.timeout,
-                              drives=ns.drive)
+                              drives=ns.drive, data_disk=ns.data_disk)
     except TestbedError as e:
         log("ERROR: %s" % e)
         return 2

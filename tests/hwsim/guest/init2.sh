@@ -7,10 +7,13 @@ for x in $(cat /proc/cmdline); do
         wispd.results=*) RESULTS="${x#*=}" ;;
         wispd.modules=*) MODULES="${x#*=}" ;;
         wispd.init=*) REPO="${x#*=}"; REPO="${REPO%/tests/hwsim/guest/init2.sh}" ;;
+        wispd.data=*) DATA="${x#*=}" ;;
     esac
 done
 poweroff_now() {
     sync
+    # A clean unmount, so the host sees a clean file system after a normal end.
+    [ -n "$DATA" ] && umount "$DATA" 2>/dev/null
     echo o > /proc/sysrq-trigger
     sleep 30
 }
@@ -34,6 +37,25 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up 2>/dev/null
 hostname wispd-hwsim 2>/dev/null
 echo "WISPD-TESTBED: guest up ($(uname -r))"
+# The data disk (testbed.py --data-disk): the virtio disk with serial
+# wispd-data, ext4, mounted on $DATA as a device mounts its data partition
+# (after a power cut the mount replays the journal). noauto_da_alloc: without
+# it ext4 flushes a file renamed over another on its own, which would hide a
+# missing fsync in the code under test; other file systems offer no such net.
+# A failed mount is reported, not fatal: the job decides what it means.
+if [ -n "$DATA" ]; then
+    modprobe virtio_blk && modprobe ext4
+    dev=
+    for s in /sys/block/vd*/serial; do
+        [ "$(cat "$s" 2>/dev/null)" = wispd-data ] && dev="/dev/$(basename "$(dirname "$s")")"
+    done
+    mkdir -p "$DATA"
+    if [ -n "$dev" ] && mount -t ext4 -o noauto_da_alloc "$dev" "$DATA"; then
+        echo "WISPD-TESTBED: data disk $dev mounted on $DATA"
+    else
+        echo "WISPD-TESTBED: data disk NOT mounted on $DATA (device: ${dev:-none})"
+    fi
+fi
 if [ ! -f "$RESULTS/job.sh" ]; then
     echo "WISPD-TESTBED: FATAL: no job.sh in $RESULTS"
     poweroff_now

@@ -652,6 +652,11 @@ def _guest_timeout_prefix() -> str:
     return 'timeout -s INT -k 15 "$WISPD_GUEST_TIMEOUT"'
 
 
+def guest_command(argv) -> str:
+    """Job text for boot(): run argv in the guest under the guest-side timeout."""
+    return "%s %s" % (_guest_timeout_prefix(), " ".join(shlex.quote(a) for a in argv))
+
+
 def run_pytest(pytest_args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
                echo: bool = True, data_disk: str = None) -> int:
     py = venv_python()
@@ -682,9 +687,8 @@ def run_script(path: str, args=(), timeout: float = DEFAULT_TIMEOUT, drives=(),
         runner = [path]
     else:
         runner = ["sh", path]
-    job = "%s %s" % (_guest_timeout_prefix(),
-                     " ".join(shlex.quote(a) for a in runner + list(args)))
-    return boot(job, "script", timeout=timeout, drives=drives, echo=echo, data_disk=data_disk)
+    return boot(guest_command(runner + list(args)), "script", timeout=timeout, drives=drives,
+                echo=echo, data_disk=data_disk)
 
 
 def run_shell(timeout: float = 4 * 3600, drives=(), data_disk: str = None) -> int:

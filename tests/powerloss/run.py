@@ -199,7 +199,7 @@ def kill_plan(plan, rng):
     within each group (save / provisioning), so each group's cuts spread over
     the whole cycle, early in a write to well after it."""
     fractions = {}
-    for group in set(GROUPS[k] for k in plan):
+    for group in sorted(set(GROUPS[k] for k in plan)):     # sorted: str hashes vary per run
         idx = [i for i, k in enumerate(plan) if GROUPS[k] == group]
         strata = [(j + rng.random()) / len(idx) for j in range(len(idx))]
         rng.shuffle(strata)

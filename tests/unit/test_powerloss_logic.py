@@ -99,6 +99,18 @@ def test_kill_plan_is_seeded_and_stratified_per_group():
     assert all(powerloss.SETTLE[0] <= s <= powerloss.SETTLE[1] for s, _ in a)
 
 
+def test_kill_plan_is_the_same_in_another_process():
+    """A seed must reproduce a failure in the next run, whatever PYTHONHASHSEED."""
+    import subprocess
+    code = ("import random, sys; sys.path.insert(0, %r); import run; "
+            "print(run.kill_plan(run.PLAN, random.Random(7)))"
+            % os.path.dirname(powerloss.__file__))
+    outs = {subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                           env=dict(os.environ, PYTHONHASHSEED=str(h)), check=True).stdout
+            for h in (1, 2, 3)}
+    assert len(outs) == 1
+
+
 def test_power_cut_fires_only_on_a_write_in_flight(tmp_path):
     path = str(tmp_path / "progress")
     cut = powerloss.PowerCut(path, settle=0.0, fraction=0.0)

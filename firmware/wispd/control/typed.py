@@ -8,6 +8,7 @@ imports msgpack, so the table costs nothing when the compact socket is off.
 """
 
 from wispd.bss import mac_txt  # noqa: F401  (re-exported for the event parser)
+from wispd.netfields import printf_decode
 
 
 def plain(result):
@@ -34,6 +35,8 @@ def pairs(result):
 def bss(entry):
     if entry is None:
         return None
+    if isinstance(entry, list):     # which="RANGE=...": every entry, none cut off
+        return [bss(e) for e in entry]
     el = entry.elements
     return {
         "id": entry.id,
@@ -146,7 +149,10 @@ def parse_event(text):
                 if inner.startswith("SSID='"):
                     end = inner.rfind("' freq=")
                     if end > 0:
-                        fields["ssid"] = inner[6:end]
+                        # The text has the SSID printf-escaped (wpa_ssid_txt);
+                        # this protocol carries SSIDs as their raw octets (bin),
+                        # so a NUL, newline or non-UTF-8 byte comes back exact.
+                        fields["ssid"] = printf_decode(inner[6:end])
                         freq = inner[end + 7:].split(" ")[0]
                         if freq.isdecimal():
                             fields["freq"] = int(freq)

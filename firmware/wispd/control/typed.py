@@ -117,9 +117,15 @@ def _key_values(text):
             continue
         i += 1
         if i < n and text[i] == '"':
-            end = text.find('"', i + 1)
-            end = n if end < 0 else end
-            out[key] = text[i + 1:end]
+            # A quoted SSID is printf-escaped (wpa_ssid_txt): \" is a quote
+            # inside it, not its end.
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            end = min(end, n)
+            value = text[i + 1:end]
+            # SSIDs travel as raw octets (bin) in this protocol.
+            out[key] = printf_decode(value) if key == "ssid" else value
             i = end + 1
         else:
             start = i

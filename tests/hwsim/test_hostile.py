@@ -163,12 +163,30 @@ def check_bss_entry(entry, h):
     assert ies[:2 + len(h.ssid)] == bytes((0, len(h.ssid))) + h.ssid, entry["ie"][:80]
 
 
+def wait_big_beacon(sta, timeout=20.0):
+    """Until BIG's entry holds its beacon IEs too, which no longer fit a text
+    reply.  A BSS seen only in a probe response so far has no beacon_ie line
+    (either supplicant), and then BIG's entry still fits: whole, never cut."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = sta.request("BSS " + BIG.bssid)
+        if reply == "":
+            return
+        (entry,) = bss_entries(reply)
+        assert "beacon_ie" not in entry
+        check_bss_entry(entry, BIG)
+        assert time.monotonic() < deadline, "no beacon of %s seen" % BIG.bssid
+        sta.request("SCAN")
+        sta.wait_event("CTRL-EVENT-SCAN-RESULTS", timeout=10)
+
+
 def check_text_replies(sta, sane_bssid, sane_freq):
     rows = wait_scan_rows(sta, [h.bssid for h in HOSTILE] + [sane_bssid])
     assert rows[sane_bssid] == (sane_freq, "[WPA2-PSK-CCMP][ESS]", SANE_SSID)
     for h in HOSTILE:
         assert rows[h.bssid] == (freq_of(1), h.flags, h.text), h.conf
 
+    wait_big_beacon(sta)
     ids = {}
     for h in HOSTILE:
         reply = sta.request("BSS " + h.bssid)

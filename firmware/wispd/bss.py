@@ -131,6 +131,10 @@ class BssTable:
         seen = set()
         self.scan_count += 1
         for result in results:
+            if not ies.ssid_element_ok(result.ies or result.beacon_ies):
+                log.debug("BSS %s: no SSID element of at most 32 octets, ignored",
+                          mac_txt(result.bssid))
+                continue
             seen.add(result.bssid)
             bss = self.by_bssid.get(result.bssid)
             if bss is None:

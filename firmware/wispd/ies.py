@@ -6,7 +6,7 @@ oversized vendor elements.  Parsing never raises; a truncated tail is noted in
 (as in wpa_supplicant's wpa_bss_get_ie).
 """
 
-from wispd.rsn.ie import IeError, parse_ies, parse_rsn_ie, parse_wpa_ie
+from wispd.rsn.ie import IeError, find_ie, parse_ies, parse_rsn_ie, parse_wpa_ie
 from wispd.drivers import AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_CCMP, CIPHER_TKIP
 
 EID_SSID = 0
@@ -81,6 +81,17 @@ def parse(data):
     el.truncated = not complete
     el.h2e_required = any((r & 0x7F) == SELECTOR_SAE_H2E and r & 0x80 for r in el.rates)
     return el
+
+
+def ssid_element_ok(data):
+    """Does a scan result carry an SSID element of at most 32 octets?
+    wpa_supplicant keeps no BSS otherwise (wpa_bss_update_scan_res: "No SSID
+    IE" / "Too long SSID IE"); a hostile AP's 33-byte SSID cut to 32 would
+    even match a network configured with those 32 octets."""
+    if len(data) >= 2 and data[0] == EID_SSID:      # where every AP puts it
+        return data[1] <= 32 and 2 + data[1] <= len(data)
+    found = find_ie(data, EID_SSID)
+    return found is not None and found[1] <= 32
 
 
 def rsnx_has(rsnx, bit):

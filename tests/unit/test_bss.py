@@ -47,3 +47,19 @@ def test_only_the_latest_scan_is_fresh():
     table.update([], [], 1.0)               # the AP went quiet: kept for aging ...
     assert len(table) == 1
     assert table.fresh() == []              # ... but not offered for joining
+
+
+@pytest.mark.parametrize("ies", [
+    b"\x00\x21" + b"a" * 33,                  # 33 octets: not an SSID
+    b"\x01\x01\x82",                          # no SSID element at all
+    b"\x00\x08abc",                           # its length runs past the end
+    b"\x01\x01\x82\x00\x21" + b"a" * 33,      # too long, and not first
+], ids=["too-long", "missing", "truncated", "too-long-later"])
+def test_results_without_a_valid_ssid_element_are_ignored(ies):
+    # As wpa_supplicant does: such a BSS is no candidate and no scan result
+    # (issue 10: a 33-byte SSID cut to 32 would match a 32-byte network).
+    table = BssTable()
+    table.update([ScanResult(BSSID, 2412, ies=ies, caps=0x0001),
+                  ScanResult(b"\x02" + BSSID[1:5] + b"\x01", 2412, ies=b"\x01\x01\x82\x00\x02ok")],
+                 [], 0.0)
+    assert [b.ssid for b in table] == [b"ok"]

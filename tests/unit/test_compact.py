@@ -505,12 +505,18 @@ def test_client_not_reading_replies_is_not_read_either(env, monkeypatch):
      "disconnected", {"bssid": b"\x02\0\0\0\0\x01", "reason": 3, "locally_generated": 1}),
     ('CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="a b" auth_failures=1 duration=10 '
      'reason=WRONG_KEY', "ssid_temp_disabled",
-     {"id": 0, "ssid": "a b", "auth_failures": 1, "duration": 10, "reason": "WRONG_KEY"}),
+     {"id": 0, "ssid": b"a b", "auth_failures": 1, "duration": 10, "reason": "WRONG_KEY"}),
+    # An escaped quote does not end the value; the SSID comes back raw (issue 10).
+    (r'CTRL-EVENT-SSID-REENABLED id=1 ssid="q\"uo\\te\x00" x=1', "ssid_reenabled",
+     {"id": 1, "ssid": b'q"uo\\te\x00', "x": 1}),
     ("CTRL-EVENT-SCAN-STARTED ", "scan_started", {}),
     ("CTRL-EVENT-BSS-ADDED 4 02:00:00:00:00:01", "bss_added",
      {"id": 4, "bssid": b"\x02\0\0\0\0\x01"}),
     ("Trying to associate with 02:00:00:00:00:01 (SSID='caf e' freq=2437 MHz)", "associating",
-     {"bssid": b"\x02\0\0\0\0\x01", "ssid": "caf e", "freq": 2437}),
+     {"bssid": b"\x02\0\0\0\0\x01", "ssid": b"caf e", "freq": 2437}),
+    # The SSID comes back as its raw octets, not as the escaped text (issue 10).
+    (r"Trying to associate with 02:00:00:00:00:01 (SSID='a\x00\n\\\"\xff' freq=2412 MHz)",
+     "associating", {"bssid": b"\x02\0\0\0\0\x01", "ssid": b'a\x00\n\\"\xff', "freq": 2412}),
     ("Associated with 02:00:00:00:00:01", "associated", {"bssid": b"\x02\0\0\0\0\x01"}),
     ("WPA: 4-Way Handshake failed - pre-shared key may be incorrect", "wrong_key", {}),
     ("CTRL-EVENT-SIGNAL-CHANGE above=0 signal=-70 noise=0 txrate=0", "signal_change",

@@ -168,6 +168,70 @@ def test_unicode_digits_are_refused_not_crashed_on(h, caplog):
     assert not [r for r in caplog.records if r.exc_info]
 
 
+def _big_bss(bssid, ssid, vendor_elements=4):
+    """A hostile AP's BSS: kilobytes of 255-byte vendor elements, in the probe
+    response and the beacon, so that one BSS entry overflows a text reply."""
+    ies = bytes((0, len(ssid))) + ssid + (b"\xdd\xff" + b"\x00\x11\x22" + bytes(252)) * vendor_elements
+    return fakedriver.ScanResult(bytes.fromhex(bssid.replace(":", "")), 2412, ies=ies,
+                                 beacon_ies=ies, signal=-50, caps=0x0001)
+
+
+def test_bss_range(h):
+    world = [fakedriver.wpa2_bss(AP1, b"one"), fakedriver.open_bss(AP2, b"t\two"),
+             fakedriver.open_bss("02:00:00:00:00:03", b"three")]
+    x = h("", world)
+    c = x.client()
+    idle(x)
+    ids = sorted(b.id for b in x.iface.bss)
+    single = [c.request("BSS ID-%d" % i) for i in ids]
+    # Entries back to back, no delimiter (wpa_supplicant's default mask has none).
+    assert c.request("BSS RANGE=ALL") == "".join(single)
+    assert c.request("BSS RANGE=%d-%d" % (ids[1], ids[2])) == "".join(single[1:])
+    assert c.request("BSS RANGE=-%d" % ids[0]) == single[0]
+    assert c.request("BSS RANGE=%d-" % ids[1]) == "".join(single[1:])
+    assert c.request("BSS RANGE=nonsense") == ""
+    assert kv(single[1])["ssid"] == "t\\two"
+    assert "beacon_ie" not in kv(single[0])    # known from a probe response only
+
+
+def test_oversized_bss_entries_are_left_out_whole(h):
+    """Regression (issue 10): a BSS whose ie=/beacon_ie= lines pass the 4 KB
+    reply was cut mid-line; wpa_supplicant sends an empty reply instead, and a
+    RANGE stops before it."""
+    world = [fakedriver.open_bss(AP1, b"small"), _big_bss(AP2, b"big")]
+    x = h("", world)
+    c = x.client()
+    idle(x)
+    small, big = sorted(x.iface.bss, key=lambda b: b.bssid)
+    assert c.request("BSS " + AP2) == ""
+    assert c.request("BSS ID-%d" % big.id) == ""
+    assert kv(c.request("BSS " + AP1))["ssid"] == "small"
+    # A RANGE ends at the first entry that does not fit, as wpa_supplicant's.
+    before_big = c.request("BSS ID-%d" % small.id) if small.id < big.id else ""
+    assert c.request("BSS RANGE=ALL") == before_big
+    # The compact protocol has no 4 KB limit: the IEs come whole.
+    assert commands.run(commands.BY_NAME["BSS"], commands.Context(x.daemon, x.iface),
+                        [AP2]).ies == big.ies
+
+
+def test_scan_results_keep_whole_lines(h):
+    """Regression (issue 10): 32-byte SSIDs of control bytes print as 128
+    characters each; a reply over 4 KB used to end in half a line."""
+    odd = bytes(range(1, 33))
+    world = [fakedriver.open_bss("02:00:00:00:01:%02x" % i, odd) for i in range(40)]
+    x = h("", world)
+    c = x.client()
+    idle(x)
+    reply = c.request("SCAN_RESULTS")
+    assert len(reply) <= 4095 and reply.endswith("\n")
+    lines = reply.splitlines()
+    assert 1 < len(lines) < 41
+    for line in lines[1:]:
+        assert line.split("\t")[4] == "".join(
+            {9: "\\t", 10: "\\n", 13: "\\r", 27: "\\e"}.get(b, "\\x%02x" % b) if b < 32 else chr(b)
+            for b in odd)
+
+
 def test_bss_flush(h):
     x = h("", [fakedriver.open_bss(AP1, b"one")])
     c = x.client()

@@ -150,9 +150,29 @@ def _bss_id(bss):
     return bss.id
 
 
+def _bss_range(table, spec):
+    """RANGE=ALL or RANGE=N-M (either end may be left out): the entries with
+    N <= id <= M, in id order, as wpa_supplicant's BSS RANGE= lists them."""
+    if spec.startswith("ALL"):
+        low, high = 0, None
+    else:
+        first, sep, last = spec.partition("-")
+        if not sep:
+            return []       # wpa_supplicant: "Wrong BSS range format", an empty reply
+        try:
+            low = int(first) if first else 0
+            high = int(last) if last[:1].isdigit() else None
+        except ValueError:
+            raise CommandError("invalid_argument", "bad BSS range")
+    return sorted((b for b in table.by_bssid.values()
+                   if b.id >= low and (high is None or b.id <= high)), key=_bss_id)
+
+
 def h_bss(ctx, which):
     table = ctx.iface.bss
     bss = None
+    if which.startswith("RANGE="):
+        return _bss_range(table, which[6:])
     if which.startswith("ID-"):
         which = which[3:]
     # Only the ordered selectors walk the table (a BSSID or id lookup must not

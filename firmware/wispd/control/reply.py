@@ -30,17 +30,38 @@ def key_values(result):
     return "".join("%s=%s\n" % kv for kv in result)
 
 
-def scan_results(bsses):
-    out = ["bssid / frequency / signal level / flags / ssid\n"]
-    for bss in bsses:
-        out.append("%s\t%d\t%d\t%s\t%s\n" % (bss.bssid_txt, bss.freq, bss.signal,
-                                            bss.flags(), ssid_txt(bss.ssid)))
+# wpa_supplicant renders every reply into a 4096-byte buffer with snprintf, so
+# 4095 bytes of text at most.  What does not fit is left out whole: a scan
+# result line, a BSS entry.  A reply cut in the middle of a line (as the
+# socket-level cap in control.text would do) is not something a script can
+# parse, and hostile APs make entries long on purpose (issue 10: 128-character
+# escaped SSIDs, kilobytes of IEs in ie=/beacon_ie=).
+TEXT_ROOM = 4095
+
+
+def _fit(chunks, room=TEXT_ROOM):
+    """The leading chunks that fit in `room` characters (all ASCII here)."""
+    out = []
+    for chunk in chunks:
+        room -= len(chunk)
+        if room < 0:
+            break
+        out.append(chunk)
     return "".join(out)
 
 
-def bss(entry):
-    if entry is None:
-        return ""
+def _scan_result_lines(bsses):
+    yield "bssid / frequency / signal level / flags / ssid\n"
+    for bss in bsses:
+        yield "%s\t%d\t%d\t%s\t%s\n" % (bss.bssid_txt, bss.freq, bss.signal,
+                                        bss.flags(), ssid_txt(bss.ssid))
+
+
+def scan_results(bsses):
+    return _fit(_scan_result_lines(bsses))
+
+
+def _bss_entry(entry):
     snr = entry.signal - entry.noise if entry.noise else 0
     fields = [
         ("id", entry.id),
@@ -59,9 +80,24 @@ def bss(entry):
         ("snr", snr),
         ("est_throughput", 0),
         ("update_idx", entry.update_idx),
-        ("beacon_ie", entry.beacon_ies.hex()),
     ]
+    if entry.beacon_ies:
+        # wpa_supplicant leaves the line out for a BSS known only from a probe
+        # response (print_bss_info: bss->beacon_ie_len == 0).
+        fields.append(("beacon_ie", entry.beacon_ies.hex()))
     return key_values(fields)
+
+
+def bss(result):
+    """BSS <which>: one entry, or for RANGE= a list of entries back to back
+    (no delimiter without MASK, as in wpa_supplicant).  An entry that does not
+    fit is not written, and a RANGE stops there; a single BSS that does not fit
+    gives an empty reply, as wpa_supplicant's does."""
+    if result is None:
+        return ""
+    if not isinstance(result, list):
+        result = [result]
+    return _fit(_bss_entry(entry) for entry in result)
 
 
 def list_networks(networks):

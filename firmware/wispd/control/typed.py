@@ -8,6 +8,7 @@ imports msgpack, so the table costs nothing when the compact socket is off.
 """
 
 from wispd.bss import mac_txt  # noqa: F401  (re-exported for the event parser)
+from wispd.netfields import printf_decode
 
 
 def plain(result):
@@ -34,6 +35,8 @@ def pairs(result):
 def bss(entry):
     if entry is None:
         return None
+    if isinstance(entry, list):     # which="RANGE=...": every entry, none cut off
+        return [bss(e) for e in entry]
     el = entry.elements
     return {
         "id": entry.id,
@@ -114,9 +117,15 @@ def _key_values(text):
             continue
         i += 1
         if i < n and text[i] == '"':
-            end = text.find('"', i + 1)
-            end = n if end < 0 else end
-            out[key] = text[i + 1:end]
+            # A quoted SSID is printf-escaped (wpa_ssid_txt): \" is a quote
+            # inside it, not its end.
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            end = min(end, n)
+            value = text[i + 1:end]
+            # SSIDs travel as raw octets (bin) in this protocol.
+            out[key] = printf_decode(value) if key == "ssid" else value
             i = end + 1
         else:
             start = i
@@ -146,7 +155,10 @@ def parse_event(text):
                 if inner.startswith("SSID='"):
                     end = inner.rfind("' freq=")
                     if end > 0:
-                        fields["ssid"] = inner[6:end]
+                        # The text has the SSID printf-escaped (wpa_ssid_txt);
+                        # this protocol carries SSIDs as their raw octets (bin),
+                        # so a NUL, newline or non-UTF-8 byte comes back exact.
+                        fields["ssid"] = printf_decode(inner[6:end])
                         freq = inner[end + 7:].split(" ")[0]
                         if freq.isdecimal():
                             fields["freq"] = int(freq)

@@ -21,6 +21,10 @@ _QUOTED = {"ssid", "psk", "sae_password", "identity", "password", "id_str",
 def _conf_value(key: str, value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, bytes):
+        # Raw octets (an SSID with NUL, newline, non-UTF-8): the conf file's
+        # unquoted hex form, which both supplicants read.
+        return value.hex()
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)
     value = str(value)
@@ -31,8 +35,9 @@ def _conf_value(key: str, value) -> str:
     return value
 
 
-def network(ssid: str, **kw) -> dict:
-    """A network block as a dict; `network("x", psk="...", scan_freq=2412)`.
+def network(ssid, **kw) -> dict:
+    """A network block as a dict; `network("x", psk="...", scan_freq=2412)`;
+    a bytes ssid is written in hex.
     Open network: key_mgmt defaults to NONE when no psk/sae_password is given."""
     n = {"ssid": ssid}
     if "psk" not in kw and "sae_password" not in kw and "key_mgmt" not in kw:

@@ -74,6 +74,10 @@ class IesTarget(Target):
         table = BssTable()
         now = 1000.0
         for ies_blob, beacon, caps in sightings:
+            # A result without a valid SSID element (none, cut, > 32 octets)
+            # is dropped, as wpa_supplicant does (and then counts as a missed
+            # scan for an entry an earlier sighting made).
+            kept = ies.ssid_element_ok(ies_blob or beacon)
             el = ies.parse(ies_blob)
             first, complete = walk(ies_blob)
             assert el.truncated == (not complete)
@@ -85,7 +89,11 @@ class IesTarget(Target):
             table.update([ScanResult(BSSID, 2412, ies=ies_blob, beacon_ies=beacon, caps=caps,
                                      signal=-40)], [], now)
             now += 1
-        (bss,) = list(table)
+        bsses = list(table)
+        assert len(bsses) == 1 if kept else len(bsses) <= 1, bsses
+        if not bsses:
+            return
+        (bss,) = bsses
         line = reply.scan_results([bss]).split("\n")[1]
         assert len(line.split("\t")) == 5, line
         text = reply.bss(bss)

@@ -62,15 +62,26 @@ def resolve_group(group):
         raise OSError("unknown group %r" % group)
 
 
-def socket_in_use(path):
-    """Probe a socket file left behind: is a live daemon answering there?"""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+# A probe that gets one of these knows nobody is bound there any more.
+STALE_ERRNOS = (errno.ECONNREFUSED, errno.ENOENT)
+
+
+def socket_in_use(path, kind=socket.SOCK_DGRAM):
+    """Probe a socket file left behind: is a live daemon there?  Only "connection
+    refused" proves a file stale (its owner died, e.g. by kill -9); a full queue
+    or a permission error means somebody is, or may be, alive: hands off."""
+    probe = socket.socket(socket.AF_UNIX, kind)
+    probe.setblocking(False)    # a live daemon with a full queue must not block us
     try:
         probe.connect(path)
-        probe.send(b"PING")
         return True
-    except OSError:
-        return False
+    except (BlockingIOError, InterruptedError):
+        return True
+    except OSError as e:
+        if e.errno in STALE_ERRNOS:
+            return False
+        raise OSError(e.errno, "%s: cannot tell whether it is in use: %s"
+                      % (path, e.strerror)) from None
     finally:
         probe.close()
 
@@ -78,7 +89,7 @@ def socket_in_use(path):
 def bind_control_socket(path, group, mode=0o770):
     """Bind a datagram socket at path, taking over a stale file only when
     nobody answers on it."""
-    if os.path.exists(path):
+    if os.path.lexists(path):
         st = os.lstat(path)
         if not stat.S_ISSOCK(st.st_mode):
             raise OSError("%s exists and is not a socket" % path)
@@ -89,25 +100,39 @@ def bind_control_socket(path, group, mode=0o770):
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.setblocking(False)
+    # Created 0600 whatever the umask, then opened up to the group: no moment
+    # where someone outside the group can connect (a connected datagram socket
+    # keeps sending after a later chmod).
+    old = os.umask(0o177)
     try:
         sock.bind(path)
+    except OSError:
+        sock.close()
+        raise
+    finally:
+        os.umask(old)
+    try:
         gid = resolve_group(group)
         if gid is not None:
             os.chown(path, -1, gid)
         os.chmod(path, mode)
     except OSError:
         sock.close()
+        os.unlink(path)
         raise
     return sock
 
 
 def make_ctrl_dir(path, group):
+    """wpa_supplicant's ctrl_interface directory: created 0770; with a group it
+    is handed to that group and made 0750 even when it already existed, so the
+    group can reach the sockets and nobody else can."""
     if not os.path.isdir(path):
         os.makedirs(path, mode=0o770, exist_ok=True)
-        gid = resolve_group(group)
-        if gid is not None:
-            os.chown(path, -1, gid)
-            os.chmod(path, 0o770)
+    gid = resolve_group(group)
+    if gid is not None:
+        os.chown(path, -1, gid)
+        os.chmod(path, 0o750)
 
 
 class Monitor:

@@ -81,13 +81,14 @@ def _read_pid(fd):
         return None
 
 
-def claim(ifnames, directory=DEFAULT_DIR, log=None, only_existing=True):
+def claim(ifnames, directory=None, log=None, only_existing=True):
     """Lock every interface or none; InUse propagates.  A run dir we cannot
     use (not root, read-only /run) is not fatal: the daemon runs unlocked with
     a warning, as it does without its default compact socket.  A name with no
     kernel interface behind it is not locked (only_existing): no driver can
     touch it, so there is nothing to protect, and the unit tests' fake driver
     runs many daemons on "fake0" at once."""
+    directory = directory or DEFAULT_DIR
     held = []
     try:
         for name in ifnames:

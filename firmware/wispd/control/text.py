@@ -8,13 +8,17 @@ in control.commands, which the compact protocol shares.
 """
 
 import errno
+import fcntl
 import grp
 import logging
 import os
 import socket
 import stat
+import struct
+import termios
+from collections import deque
 
-from wispd.control import commands
+from wispd.control import commands, unixdiag
 from wispd.netfields import SECRET_FIELDS
 
 log = logging.getLogger("wispd.control")
@@ -22,6 +26,17 @@ log = logging.getLogger("wispd.control")
 MAX_REQUEST = 8192
 MAX_REPLY = 4096
 MONITOR_MAX_ERRORS = 10
+# Monitors that stop reading (see control/unixdiag.py for why send errors do
+# not find them).  When more than THROTTLE bytes of our events wait in
+# receivers' queues, new events wait here instead (at most PENDING_MAX, the
+# oldest dropped beyond), so the rest of the send buffer stays free for
+# replies.  Every CHECK_INTERVAL the kernel is asked who has unread data:
+# nobody got anything new meanwhile, so a monitor that reads has emptied its
+# queue, and one found unread STUCK_CHECKS times in a row is detached.
+THROTTLE = 64 * 1024
+PENDING_MAX = 1024
+CHECK_INTERVAL = 0.05
+STUCK_CHECKS = 3
 DEFAULT_MONITOR_LEVEL = 3   # MSG_INFO
 
 
@@ -136,12 +151,13 @@ def make_ctrl_dir(path, group):
 
 
 class Monitor:
-    __slots__ = ("addr", "level", "errors")
+    __slots__ = ("addr", "level", "errors", "unread")
 
     def __init__(self, addr):
         self.addr = addr
         self.level = DEFAULT_MONITOR_LEVEL
         self.errors = 0
+        self.unread = 0         # stuck checks in a row that found its queue not empty
 
 
 class TextControl:
@@ -153,9 +169,15 @@ class TextControl:
         self.iface = iface
         self.monitors = {}
         self.sock = bind_control_socket(path, group)
+        self.inode = unixdiag.socket_inode(self.sock)
+        self.sndbuf = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        self.pending = deque()      # (level, datagram) held back by the throttle
+        self.held = 0               # bytes detached stuck monitors still hold of ours
+        self.lost = 0
         daemon.eloop.register_read(self.sock, self._readable)
 
     def close(self):
+        self.daemon.eloop.cancel_timeout(self._throttled)
         self.daemon.eloop.unregister_read(self.sock)
         self.sock.close()
         try:
@@ -235,6 +257,17 @@ class TextControl:
         if not self.monitors:
             return
         data = ("<%d>%s" % (level, text)).encode("utf-8", "replace")[:MAX_REPLY]
+        if self.pending or self._outq() > self.held + THROTTLE:
+            if len(self.pending) >= PENDING_MAX:
+                self.pending.popleft()
+                self.lost += 1
+            self.pending.append((level, data))
+            if not self.daemon.eloop.is_timeout_registered(self._throttled):
+                self.daemon.eloop.register_timeout(CHECK_INTERVAL, self._throttled)
+            return
+        self._broadcast(level, data)
+
+    def _broadcast(self, level, data):
         for mon in list(self.monitors.values()):
             if level < mon.level:
                 continue
@@ -245,6 +278,57 @@ class TextControl:
             if mon.errors > MONITOR_MAX_ERRORS:
                 log.info("control: detaching monitor %r after %d errors", mon.addr, mon.errors)
                 self.monitors.pop(mon.addr, None)
+
+    def _outq(self):
+        raw = fcntl.ioctl(self.sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+        return struct.unpack("i", raw)[0]
+
+    def _throttled(self):
+        """The throttle's timer: detach who does not read, send what waits."""
+        outq = self._outq()
+        self.held = min(self.held, outq)     # a stuck one died or read after all
+        if outq > self.held + THROTTLE:
+            self._detach_stuck(outq)
+        while self.pending and self._outq() <= self.held + THROTTLE:
+            self._broadcast(*self.pending.popleft())
+        if self.pending:
+            self.daemon.eloop.register_timeout(CHECK_INTERVAL, self._throttled)
+        elif self.lost:
+            log.warning("control: %d events were dropped while monitors did not read",
+                        self.lost)
+            self.lost = 0
+
+    def _detach_stuck(self, outq):
+        try:
+            unread = unixdiag.unread_peers(self.inode)
+        except OSError as e:
+            # No sock_diag (CONFIG_UNIX_DIAG): guessing would detach readers,
+            # so events wait and, past PENDING_MAX, are dropped (and counted).
+            log.debug("control: cannot tell which monitor does not read: %s", e)
+            return
+        detached = False
+        for mon in list(self.monitors.values()):
+            key = os.fsencode(mon.addr) if isinstance(mon.addr, str) else bytes(mon.addr)
+            mon.unread = mon.unread + 1 if key in unread else 0
+            if mon.unread >= STUCK_CHECKS:
+                log.info("control: detaching monitor %r: it does not read its events "
+                         "(%d kB of ours wait in receive queues)", mon.addr, outq // 1024)
+                self.monitors.pop(mon.addr, None)
+                detached = True
+        if detached:
+            # What is still queued now is theirs (the others had time to read):
+            # dead weight until they read or exit, so the throttle counts from
+            # there, and the buffer grows to keep room for replies.
+            self.held = outq
+            want = self.held + 2 * THROTTLE
+            if want > self.sndbuf:
+                for opt in (getattr(socket, "SO_SNDBUFFORCE", 32), socket.SO_SNDBUF):
+                    try:
+                        self.sock.setsockopt(socket.SOL_SOCKET, opt, want)
+                        break
+                    except OSError:
+                        continue
+                self.sndbuf = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
 
     def _send(self, addr, data):
         if isinstance(data, str):

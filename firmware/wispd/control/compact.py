@@ -37,7 +37,7 @@ QUEUE_MAX = 256           # events waiting in one client's queue; more are dropp
 REPLY_SLACK = 64          # replies waiting beyond that: the client is not reading at all
 # A subscriber whose socket took nothing while STALL_LIMIT events were dropped
 # for it and for STALL_SECONDS is stuck, not slow: disconnected (see on_event).
-STALL_LIMIT = 4 * QUEUE_MAX
+STALL_LIMIT = QUEUE_MAX
 STALL_SECONDS = 5.0
 MAX_BAD = 5               # garbage messages in a row before we hang up
 READ_BATCH = 16           # messages from one client per loop turn (fairness)

@@ -19,13 +19,12 @@ import errno
 import logging
 import os
 import socket
-import stat
 import struct
 from collections import deque
 
 from wispd import __version__
 from wispd.control import commands, typed
-from wispd.control.text import resolve_group, socket_in_use
+from wispd.control.text import bind_private, remove_stale, resolve_group
 
 log = logging.getLogger("wispd.control")
 
@@ -121,29 +120,16 @@ def bind_seqpacket(path, gid):
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=0o755, exist_ok=True)
-    if os.path.lexists(path):
-        if not stat.S_ISSOCK(os.lstat(path).st_mode):
-            raise OSError(errno.EEXIST, "%s exists and is not a socket" % path)
-        if socket_in_use(path, socket.SOCK_SEQPACKET):
-            raise OSError(errno.EADDRINUSE, "%s is in use by another daemon" % path)
-        log.info("removing stale control socket %s", path)
-        os.unlink(path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    sock.setblocking(False)
+    remove_stale(path, socket.SOCK_SEQPACKET, "another daemon")
     # Bind under a temporary name and rename once listening: a client that sees
     # the path can connect at once (no ECONNREFUSED window between bind and
-    # listen).  No moment where the file is more open than 0660: created 0600.
+    # listen).  No moment where the file is more open than 0660.
     tmp = "%s.%d.tmp" % (path, os.getpid())
-    old = os.umask(0o177)
-    try:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        sock.bind(tmp)
-    except OSError:
-        sock.close()
-        raise
-    finally:
-        os.umask(old)
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock.setblocking(False)
+    bind_private(sock, tmp)
     try:
         if gid is not None:
             os.chown(tmp, -1, gid)

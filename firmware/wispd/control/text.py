@@ -101,23 +101,23 @@ def socket_in_use(path, kind=socket.SOCK_DGRAM):
         probe.close()
 
 
-def bind_control_socket(path, group, mode=0o770):
-    """Bind a datagram socket at path, taking over a stale file only when
-    nobody answers on it."""
-    if os.path.lexists(path):
-        st = os.lstat(path)
-        if not stat.S_ISSOCK(st.st_mode):
-            raise OSError("%s exists and is not a socket" % path)
-        if socket_in_use(path):
-            raise OSError(errno.EADDRINUSE, "%s is in use by another process "
-                          "(another supplicant on this interface?)" % path)
-        log.info("removing stale control socket %s", path)
-        os.unlink(path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.setblocking(False)
-    # Created 0600 whatever the umask, then opened up to the group: no moment
-    # where someone outside the group can connect (a connected datagram socket
-    # keeps sending after a later chmod).
+def remove_stale(path, kind, holder):
+    """A socket file at path: refuse if someone lives there, else unlink it
+    (a kill -9 leaves the file behind)."""
+    if not os.path.lexists(path):
+        return
+    if not stat.S_ISSOCK(os.lstat(path).st_mode):
+        raise OSError(errno.EEXIST, "%s exists and is not a socket" % path)
+    if socket_in_use(path, kind):
+        raise OSError(errno.EADDRINUSE, "%s is in use by %s" % (path, holder))
+    log.info("removing stale control socket %s", path)
+    os.unlink(path)
+
+
+def bind_private(sock, path):
+    """Bind with the file created 0600 whatever the umask; the caller opens it
+    up to the group afterwards.  No moment where someone outside the group can
+    connect (a connected datagram socket keeps sending after a later chmod)."""
     old = os.umask(0o177)
     try:
         sock.bind(path)
@@ -126,6 +126,16 @@ def bind_control_socket(path, group, mode=0o770):
         raise
     finally:
         os.umask(old)
+
+
+def bind_control_socket(path, group, mode=0o770):
+    """Bind a datagram socket at path, taking over a stale file only when
+    nobody answers on it."""
+    remove_stale(path, socket.SOCK_DGRAM,
+                 "another process (another supplicant on this interface?)")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    bind_private(sock, path)
     try:
         gid = resolve_group(group)
         if gid is not None:

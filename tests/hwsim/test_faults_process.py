@@ -242,7 +242,7 @@ def test_monitors_that_stop_reading_are_detached(make_ap, make_station, supplica
         reader.poll(0.5)
         flood.drain()
     # Phase 2: the same flood again with nobody stuck: memory has settled.
-    flood.run(200)
+    flood.run(96)
     rss2 = rss_kb(pid)
     print("RSS %d -> %d -> %d kB; PING median %.1f ms, max %.1f ms over %d"
           % (rss0, rss1, rss2, 1000 * statistics.median(flood.ping), 1000 * max(flood.ping),

@@ -195,6 +195,7 @@ class Daemon:
     def remove_network(self, iface, net):
         iface.config.remove_network(net.id)
         iface.network_removed(net)
+        iface.msg("CTRL-EVENT-NETWORK-REMOVED %d" % net.id)      # as wpa_supplicant 2.10
 
     def enable_network(self, iface, net, enable):
         net.set("disabled", "0" if enable else "1")

@@ -220,6 +220,24 @@ def main(argv=None):
     wlog.settings.apply()
     log = logging.getLogger("wispd")
 
+    # Claim the interfaces before anything else touches the config, the
+    # sockets or the driver: a second daemon must leave the first untouched.
+    from wispd import ifacelock
+    try:
+        locks = ifacelock.claim([spec.ifname for spec in o.interfaces], log=log)
+    except ifacelock.InUse as e:
+        sys.stderr.write("wispd: %s\n" % e)
+        log.error("%s", e)
+        return 1
+
+    try:
+        return _run(o, log, locks)
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def _run(o, log, locks):
     from wispd.eloop import Eloop
     from wispd.daemon import Daemon
     from wispd.drivers import DriverError
@@ -263,6 +281,8 @@ def main(argv=None):
     daemon.install_signals(on_hup)
     if o.daemonize:
         daemonize()
+        for lock in locks:
+            lock.write_pid()
     if o.pidfile:
         write_pidfile(o.pidfile)
     # Start-up made the objects that live as long as the daemon (modules,

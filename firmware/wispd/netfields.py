@@ -80,8 +80,10 @@ def decode_string(value: str, name: str) -> bytes:
             raise ConfigError("invalid %s: unterminated P\"\" string" % name)
         return printf_decode(value[2:end])
     if len(value) % 2 or not _HEX_RE.match(value):
-        raise ConfigError("invalid %s '%s': expected \"text\", P\"escaped\" or an even number "
-                          "of hex digits" % (name, value))
+        # Error texts end up in logs and replies: a mistyped secret stays hidden.
+        shown = "" if name in SECRET_FIELDS else " '%s'" % value
+        raise ConfigError("invalid %s%s: expected \"text\", P\"escaped\" or an even number "
+                          "of hex digits" % (name, shown))
     return bytes.fromhex(value)
 
 

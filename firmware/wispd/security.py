@@ -12,7 +12,7 @@ import logging
 from wispd import log as wlog
 from wispd.bss import mac_txt
 from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                           CIPHER_NONE, CIPHER_TKIP, AUTH_OPEN, AssocParams)
+                           CIPHER_NONE, CIPHER_TKIP, AUTH_OPEN, KEY_PAIRWISE, AssocParams)
 from wispd.rsn import ie as rsnie
 
 log = logging.getLogger("wispd.security")
@@ -204,8 +204,11 @@ def start_handshake(iface, event):
         if pmk is None:
             raise SecurityError("SAE association without an SAE PMK")
     sel = plan.sel
+    pmk = pmk or pmk_for(network)
+    # wpa_supplicant's wpa_hexdump_key: the value only with -K, else [REMOVED].
+    log.debug("%s: WPA: PMK %s", iface.ifname, wlog.settings.key(pmk))
     return EapolKeySupplicant(
-        pmk=pmk or pmk_for(network), spa=iface.addr, aa=event.bssid, akm=sel.akm,
+        pmk=pmk, spa=iface.addr, aa=event.bssid, akm=sel.akm,
         pairwise=sel.pairwise, group=sel.group, own_rsne=sel.own_ie, ap_rsne=ap_ie,
         mgmt_group=sel.mgmt_group, mfp=sel.mfp, ap_rsnxe=_rsnxe_element(iface.current_bss))
 
@@ -226,6 +229,11 @@ def handle_eapol(iface, src, data):
         if isinstance(action, hs.SendEapol):
             iface.send_eapol(action.data)
         elif isinstance(action, hs.InstallKey):
+            if action.kind == KEY_PAIRWISE and machine.ptk is not None:
+                log.debug("%s: WPA: KCK %s KEK %s", iface.ifname,
+                          wlog.settings.key(machine.ptk.kck), wlog.settings.key(machine.ptk.kek))
+            log.debug("%s: WPA: %s key idx %d: %s", iface.ifname, action.kind, action.key_idx,
+                      wlog.settings.key(action.key))
             iface.install_key(action.kind, action.cipher, action.key_idx, action.key,
                               action.seq, action.set_tx, action.addr)
         elif isinstance(action, hs.Completed):

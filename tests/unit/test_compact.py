@@ -473,6 +473,62 @@ def test_slow_subscriber_gets_events_dropped_and_others_are_served(env):
     assert msg["event"] == "after" and msg["seq"] == n + 1
 
 
+def _drain(h, c):
+    """Take what the socket holds, let the daemon refill it, a few rounds."""
+    got = []
+    for _ in range(4):
+        while True:
+            try:
+                data = c.sock.recv(70000)
+            except BlockingIOError:
+                break
+            if not data:
+                c.closed = True
+                return got
+            got.append(msgpack.unpackb(data, raw=False))
+        h.loop.run_once(0)
+    return got
+
+
+def test_stuck_subscriber_is_disconnected_a_slow_one_is_not(env, monkeypatch):
+    h = env()
+    connected(h)
+    clock = [1000.0]
+    monkeypatch.setattr(h.loop, "now", lambda: clock[0])
+    stuck = h.compact_client()
+    stuck.call("subscribe")
+    slow = h.compact_client()
+    slow.call("subscribe")
+    n = 3000
+    slow_got = []
+    for i in range(n):
+        clock[0] += 0.01                   # a flood of ~30 s
+        h.iface.msg("CTRL-EVENT-TEST n=%d" % i)
+        if i % 400 == 399:                 # reads now and then, far less than it is sent
+            slow_got += _drain(h, slow)
+    # Count and time both passed for the stuck one: gone; the slow one stays.
+    assert len(h.srv.conns) == 1
+    assert slow_got and not slow.closed
+    # The stuck one finds what was queued for it, then the hang-up.
+    got = _drain(h, stuck)
+    assert stuck.closed and 0 < len(got) <= n
+    h.iface.msg("CTRL-EVENT-AFTER")
+    last = [m for m in _drain(h, slow) if m["type"] == "event"][-1]
+    assert last["event"] == "after" and last["seq"] == n + 1
+
+
+def test_burst_without_reading_is_not_a_stall(env, monkeypatch):
+    # Count alone is not enough: a client busy for a moment while thousands of
+    # events go by only loses events (events_dropped), not its connection.
+    h = env()
+    connected(h)
+    c = h.compact_client()
+    c.call("subscribe")
+    for i in range(3000):
+        h.iface.msg("CTRL-EVENT-TEST n=%d" % i)
+    assert len(h.srv.conns) == 1
+
+
 def test_client_not_reading_replies_is_not_read_either(env, monkeypatch):
     monkeypatch.setattr(compact, "REPLY_SLACK", 4)
     h = env()

@@ -3,6 +3,7 @@ wpa_supplicant 2.10 writes them, bad input, monitors and the socket file."""
 
 import errno
 import os
+import re
 import socket
 import stat
 
@@ -532,6 +533,38 @@ def test_monitor_that_keeps_failing_is_detached(h, monkeypatch):
     assert len(control.monitors) == 1
     x.iface.emit(wlog.INFO, "TEST-last")
     assert control.monitors == {}
+
+
+def test_stuck_monitor_real_socket_detached_reader_gets_everything(h, caplog):
+    # Real sockets, no patching.  A wpa_ctrl client is connected to the daemon's
+    # socket, so the kernel's max_dgram_qlen does not limit what waits for it:
+    # the stuck one alone could fill the daemon's send buffer and fail every
+    # send (replies and the reader's events too) if nothing caught it.
+    x = h()
+    stuck = x.client()
+    reader = x.client()
+    assert stuck.request("ATTACH") == "OK\n" and reader.request("ATTACH") == "OK\n"
+    reader.drain()
+    reader.events = []
+    control = x.daemon.controls[x.iface]
+    n = 3000
+    for i in range(n):
+        x.iface.emit(wlog.INFO, "TEST-%d" % i)
+        reader.drain()
+        if i % 50 == 49:          # let the throttle's timer run now and then
+            x.loop.run_once(ctext.CHECK_INTERVAL)
+            reader.drain()
+        assert control._outq() < control.sndbuf // 2      # room for replies, always
+    x.run_until(lambda: not control.pending and (reader.drain() or True))
+    reader.drain()
+    # (the fake driver's own scan events come in between when the loop runs)
+    got = [e for e in reader.events if e.startswith("<3>TEST-")]
+    assert got == ["<3>TEST-%d" % i for i in range(n)]
+    assert list(control.monitors) == [reader.sock.getsockname()]
+    assert re.search(r"detaching monitor .*: it does not read its events", caplog.text)
+    stuck.drain()
+    assert 0 < len(stuck.events) < n
+    assert reader.request("PING") == "PONG\n"
 
 
 # ------------------------------------------------------------------ the socket file

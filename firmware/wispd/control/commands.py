@@ -211,6 +211,8 @@ def h_add_network(ctx):
     net = ctx.daemon.config_of(ctx.iface).add_network()
     # wpa_supplicant adds new networks disabled so a half-configured one is never used.
     net.set("disabled", "1")
+    if ctx.iface is not None:
+        ctx.iface.msg("CTRL-EVENT-NETWORK-ADDED %d" % net.id)     # as wpa_supplicant 2.10
     return net.id
 
 

@@ -19,13 +19,12 @@ import errno
 import logging
 import os
 import socket
-import stat
 import struct
 from collections import deque
 
 from wispd import __version__
 from wispd.control import commands, typed
-from wispd.control.text import resolve_group
+from wispd.control.text import bind_private, remove_stale, resolve_group
 
 log = logging.getLogger("wispd.control")
 
@@ -35,6 +34,10 @@ MAX_MESSAGE = 65536       # bytes, both directions
 MAX_CLIENTS = 16
 QUEUE_MAX = 256           # events waiting in one client's queue; more are dropped
 REPLY_SLACK = 64          # replies waiting beyond that: the client is not reading at all
+# A subscriber whose socket took nothing while STALL_LIMIT events were dropped
+# for it and for STALL_SECONDS is stuck, not slow: disconnected (see on_event).
+STALL_LIMIT = QUEUE_MAX
+STALL_SECONDS = 5.0
 MAX_BAD = 5               # garbage messages in a row before we hang up
 READ_BATCH = 16           # messages from one client per loop turn (fairness)
 DEFAULT_EVENT_LEVEL = 3   # MSG_INFO, as for wpa_ctrl monitors
@@ -70,7 +73,7 @@ class Subscription:
 
 class Conn:
     __slots__ = ("sock", "pid", "uid", "gid", "queue", "events_queued", "seq", "dropped",
-                 "dropped_last", "sub", "bad", "reading", "writing")
+                 "dropped_last", "stalled", "stalled_since", "sub", "bad", "reading", "writing")
 
     def __init__(self, sock, pid, uid, gid):
         self.sock = sock
@@ -82,6 +85,8 @@ class Conn:
         self.seq = 0                # last event sequence number given out
         self.dropped = 0            # events dropped since the last events_dropped
         self.dropped_last = 0       # seq of the last one of them
+        self.stalled = 0            # events dropped since the socket last took a packet
+        self.stalled_since = 0.0    # when the first of them was dropped
         self.sub = None
         self.bad = 0
         self.reading = True
@@ -109,46 +114,22 @@ def peer_credentials(sock):
     return pid, uid, gid, groups
 
 
-def _socket_in_use(path):
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        probe.connect(path)
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
-
-
 def bind_seqpacket(path, gid):
     """Listen at path (0660, group gid), taking over a stale file only when no
     daemon answers on it."""
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=0o755, exist_ok=True)
-    if os.path.lexists(path):
-        if not stat.S_ISSOCK(os.lstat(path).st_mode):
-            raise OSError(errno.EEXIST, "%s exists and is not a socket" % path)
-        if _socket_in_use(path):
-            raise OSError(errno.EADDRINUSE, "%s is in use by another daemon" % path)
-        log.info("removing stale control socket %s", path)
-        os.unlink(path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    sock.setblocking(False)
+    remove_stale(path, socket.SOCK_SEQPACKET, "another daemon")
     # Bind under a temporary name and rename once listening: a client that sees
     # the path can connect at once (no ECONNREFUSED window between bind and
-    # listen).  No moment where the file is more open than 0660: created 0600.
+    # listen).  No moment where the file is more open than 0660.
     tmp = "%s.%d.tmp" % (path, os.getpid())
-    old = os.umask(0o177)
-    try:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        sock.bind(tmp)
-    except OSError:
-        sock.close()
-        raise
-    finally:
-        os.umask(old)
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock.setblocking(False)
+    bind_private(sock, tmp)
     try:
         if gid is not None:
             os.chown(tmp, -1, gid)
@@ -406,6 +387,18 @@ class CompactServer:
                 if conn.events_queued >= QUEUE_MAX:
                     conn.dropped += 1
                     conn.dropped_last = conn.seq
+                    if not conn.stalled:
+                        conn.stalled_since = now
+                    conn.stalled += 1
+                    if conn.stalled > STALL_LIMIT and now - conn.stalled_since >= STALL_SECONDS:
+                        # A slow reader drains some and starts over at zero;
+                        # this one took nothing while a flood went by: it holds
+                        # a queue and a client slot for nobody (wpa_supplicant
+                        # detaches a monitor after repeated send failures).
+                        log.warning("compact: %r read nothing for %.0f s while %d events were "
+                                    "dropped, disconnecting it", conn, now - conn.stalled_since,
+                                    conn.stalled)
+                        self._drop(conn, None)
                     continue
             self._queue(conn, self._packb({
                 "type": "event", "seq": conn.seq, "ts": now, "iface": iface.ifname,
@@ -442,6 +435,7 @@ class CompactServer:
                 self._drop(conn, "send failed: %s" % e)
                 return False
             conn.queue.popleft()
+            conn.stalled = 0
             if is_event:
                 conn.events_queued -= 1
         if conn.writing:

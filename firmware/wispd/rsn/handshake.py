@@ -231,6 +231,11 @@ class EapolKeySupplicant:
                 key.replay_counter, self._rx_replay))
         return None
 
+    @property
+    def ptk(self):
+        """The PTK in use (kck, kek, tk), None before the first message 3."""
+        return self._ptk
+
     def _unwrap_kdes(self, key, kek, what):
         if not key.encrypted:
             return None, Rejected("%s key data is not encrypted" % what)

@@ -58,8 +58,9 @@ class HostapdAP:
     carry 'bss' = its interface name and 'bssid')."""
 
     def __init__(self, iface: str, conf: dict, bsses=(), name: str = None,
-                 logdir: str = None, debug: bool = True):
+                 logdir: str = None, debug: bool = True, extra_args=()):
         self.iface = iface
+        self.extra_args = list(extra_args)    # e.g. ["-K"]: keys in the log
         self.conf = dict(conf)
         self.bsses = [dict(b) for b in bsses]
         self.name = name or "hostapd-%s" % iface
@@ -113,7 +114,7 @@ class HostapdAP:
                 os.unlink(os.path.join(self.ctrl_dir, i))
             except OSError:
                 pass
-        args = ["hostapd", "-t"] + (["-d"] if self.debug else []) + [self.conf_path]
+        args = ["hostapd", "-t"] + (["-d"] if self.debug else []) + self.extra_args + [self.conf_path]
         logf = open(self.log_path, "a")
         logf.write("==== start %d: %s\n" % (self.starts, " ".join(args)))
         logf.flush()

@@ -95,14 +95,17 @@ class Station:
 
     # -- life cycle
     def start(self, networks=(), global_conf: dict = None, extra_args=(),
-              timeout: float = 20.0) -> "Station":
+              timeout: float = 20.0, clean: bool = True) -> "Station":
+        """clean=False keeps a control socket an earlier run left behind (the
+        stale-socket scenarios want the supplicant to deal with it)."""
         if self.proc is not None and self.proc.poll() is None:
             raise RuntimeError("%s already running" % self.name)
         self.write_conf(networks, global_conf)
-        try:
-            os.unlink(self._ctrl_path())
-        except OSError:
-            pass
+        if clean:
+            try:
+                os.unlink(self._ctrl_path())
+            except OSError:
+                pass
         args = self.command(extra_args)
         logf = open(self.log_path, "a")
         logf.write("==== start: %s\n" % " ".join(args))

@@ -98,28 +98,32 @@ def test_rfkill_block_unblock(make_ap, make_station):
     assert_data_path(ap.iface, sta.iface)
 
 
-def test_ptk_and_group_rekey_on_live_link(make_ap, make_station):
+def test_ptk_rekey_on_live_link(make_ap, make_station):
+    """PTK rekeys (a new 4-way handshake on the same association) keep the
+    link, and the group key stays usable across them.
+
+    The group rekey is left at hostapd's default here: its own scenarios
+    (test_connect.test_group_rekey, SAE, wext) cover it.  With both on short
+    timers hostapd 2.10 races with itself: a PTK rekey that starts while a
+    group handshake waits for message 2/2 makes it drop that reply ("msg 2/2
+    in invalid state") and its group state machine never rekeys again; and a
+    group rekey during a 4-way handshake skips the station (see
+    hwsimlib.datapath.assert_data_path).  CI hit the first with this test."""
     ap = make_ap(ap_config("wispd-ptk", security="wpa2", passphrase=PASSPHRASE, channel=1,
-                           wpa_ptk_rekey=6, group_rekey=4))
+                           wpa_ptk_rekey=5))
     sta = make_station([network("wispd-ptk", psk=PASSPHRASE, scan_freq=ap.freq)])
     sta.wait_connected(timeout=30)
     ap.wait_sta_authorized(sta.mac)
-    assert_data_path(ap.iface, sta.iface, broadcast=False)   # see assert_data_path
-    ev = sta.wait_event("WPA: Group rekeying completed", timeout=20)
-    assert ev is not None, sta.events_seen()
     assert_data_path(ap.iface, sta.iface)
-    # The PTK rekey is a second 4-way handshake on the same association: the
-    # first "Key negotiation completed" is the initial connection's.
-    for _ in range(2):
+    # The first "Key negotiation completed" is the initial connection's; two
+    # PTK rekeys follow it.
+    for _ in range(3):
         ev = sta.wait_event("WPA: Key negotiation completed", timeout=20)
         assert ev is not None, sta.events_seen()
+    assert not any(e.startswith("CTRL-EVENT-DISCONNECTED") for e in sta.events_seen()), \
+        sta.events_seen()
     time.sleep(0.5)
     assert sta.status()["wpa_state"] == "COMPLETED"
-    assert_data_path(ap.iface, sta.iface, broadcast=False)
-    # A group rekey may have fired during that second 4-way handshake (the
-    # same hostapd race), so broadcast is checked after the next one.
-    ev = sta.wait_event("WPA: Group rekeying completed", timeout=20)
-    assert ev is not None, sta.events_seen()
     assert_data_path(ap.iface, sta.iface)
 
 

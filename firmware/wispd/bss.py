@@ -36,15 +36,16 @@ class Bss:
                  "beacon_int", "tsf", "ies", "beacon_ies", "last_update", "missed",
                  "update_idx", "_parsed", "seen_in_scan")
 
-    def __init__(self, bss_id, result, now):
+    def __init__(self, bss_id, result, now, parsed=None):
         self.id = bss_id
         self.seen_in_scan = 0
         self.bssid = result.bssid
         self.update_idx = 0
         self.missed = 0
-        self.update(result, now)
+        self.update(result, now, parsed)
 
-    def update(self, result, now):
+    def update(self, result, now, parsed=None):
+        """parsed: ies.parse of the result's IEs if the caller has it already."""
         self.freq = result.freq
         self.signal = result.signal
         self.noise = result.noise
@@ -56,7 +57,8 @@ class Bss:
         self.missed = 0
         self.update_idx += 1
         new_ies = result.ies or result.beacon_ies
-        parsed = ies.parse(new_ies)
+        if parsed is None:
+            parsed = ies.parse(new_ies)
         if is_hidden(parsed.ssid) and getattr(self, "ssid", b"") and not is_hidden(self.ssid):
             # A hidden AP's beacon says nothing about its name; what its probe
             # response told us stays true (cfg80211 lists both separately).
@@ -131,20 +133,21 @@ class BssTable:
         seen = set()
         self.scan_count += 1
         for result in results:
-            if not ies.ssid_element_ok(result.ies or result.beacon_ies):
+            parsed = ies.parse(result.ies or result.beacon_ies)     # once, kept by the Bss
+            if not parsed.ssid_ok:
                 log.debug("BSS %s: no SSID element of at most 32 octets, ignored",
                           mac_txt(result.bssid))
                 continue
             seen.add(result.bssid)
             bss = self.by_bssid.get(result.bssid)
             if bss is None:
-                bss = Bss(self.next_id, result, now)
+                bss = Bss(self.next_id, result, now, parsed)
                 self.next_id += 1
                 self.by_bssid[result.bssid] = bss
                 if self.on_added:
                     self.on_added(bss)
             else:
-                bss.update(result, now)
+                bss.update(result, now, parsed)
             bss.seen_in_scan = self.scan_count
         covered = set(scanned_freqs)
         for bss in list(self.by_bssid.values()):

@@ -6,7 +6,7 @@ oversized vendor elements.  Parsing never raises; a truncated tail is noted in
 (as in wpa_supplicant's wpa_bss_get_ie).
 """
 
-from wispd.rsn.ie import IeError, find_ie, parse_ies, parse_rsn_ie, parse_wpa_ie
+from wispd.rsn.ie import IeError, parse_ies, parse_rsn_ie, parse_wpa_ie
 from wispd.drivers import AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_CCMP, CIPHER_TKIP
 
 EID_SSID = 0
@@ -30,11 +30,16 @@ SELECTOR_SAE_H2E = 123
 
 
 class Elements:
-    __slots__ = ("ssid", "rsn", "wpa", "rsnx", "ht", "vht", "he", "rates", "channel",
-                 "wps", "truncated", "h2e_required")
+    __slots__ = ("ssid", "ssid_ok", "rsn", "wpa", "rsnx", "ht", "vht", "he", "rates",
+                 "channel", "wps", "truncated", "h2e_required")
 
     def __init__(self):
         self.ssid = b""
+        # An SSID element of at most 32 octets was there.  wpa_supplicant keeps
+        # no BSS otherwise (wpa_bss_update_scan_res: "No SSID IE" / "Too long
+        # SSID IE"); a hostile AP's 33-byte SSID cut to 32 would even match a
+        # network configured with those 32 octets.
+        self.ssid_ok = False
         self.rsn = None         # the whole RSN element (id and length included)
         self.wpa = None         # the whole WPA vendor element
         self.rsnx = None
@@ -66,6 +71,7 @@ def parse(data):
         seen.add(eid)
         if eid == EID_SSID:
             el.ssid = body[:32]
+            el.ssid_ok = len(body) <= 32
         elif eid == EID_RSN:
             el.rsn = bytes((eid, len(body))) + body
         elif eid == EID_RSNX:
@@ -81,17 +87,6 @@ def parse(data):
     el.truncated = not complete
     el.h2e_required = any((r & 0x7F) == SELECTOR_SAE_H2E and r & 0x80 for r in el.rates)
     return el
-
-
-def ssid_element_ok(data):
-    """Does a scan result carry an SSID element of at most 32 octets?
-    wpa_supplicant keeps no BSS otherwise (wpa_bss_update_scan_res: "No SSID
-    IE" / "Too long SSID IE"); a hostile AP's 33-byte SSID cut to 32 would
-    even match a network configured with those 32 octets."""
-    if len(data) >= 2 and data[0] == EID_SSID:      # where every AP puts it
-        return data[1] <= 32 and 2 + data[1] <= len(data)
-    found = find_ie(data, EID_SSID)
-    return found is not None and found[1] <= 32
 
 
 def rsnx_has(rsnx, bit):

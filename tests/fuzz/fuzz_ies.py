@@ -77,11 +77,13 @@ class IesTarget(Target):
             # A result without a valid SSID element (none, cut, > 32 octets)
             # is dropped, as wpa_supplicant does (and then counts as a missed
             # scan for an entry an earlier sighting made).
-            kept = ies.ssid_element_ok(ies_blob or beacon)
+            used, _ = walk(ies_blob or beacon)
+            kept = 0 in used and len(used[0]) <= 32
             el = ies.parse(ies_blob)
             first, complete = walk(ies_blob)
             assert el.truncated == (not complete)
             assert el.ssid == first.get(0, b"")[:32]
+            assert el.ssid_ok == (0 in first and len(first[0]) <= 32)
             if 48 in first:
                 assert el.rsn == bytes((48, len(first[48]))) + first[48]
             else:

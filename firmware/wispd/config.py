@@ -540,7 +540,7 @@ def remove_stale_temps(path):
     removed = []
     for entry in entries:
         pid, _, boot = entry[len(prefix):].partition("-")
-        if (boot == _this_boot() and pid.isdigit() and int(pid) != os.getpid()
+        if (boot == _this_boot() and pid.isdecimal() and int(pid) != os.getpid()
                 and _pid_alive(int(pid))):
             continue
         try:

@@ -76,7 +76,7 @@ class InterfaceLock:
 def _read_pid(fd):
     try:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isdecimal() else None
     except OSError:
         return None
 

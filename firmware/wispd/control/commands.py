@@ -161,7 +161,7 @@ def _bss_range(table, spec):
             return []       # wpa_supplicant: "Wrong BSS range format", an empty reply
         try:
             low = int(first) if first else 0
-            high = int(last) if last[:1].isdigit() else None
+            high = int(last) if last[:1].isdecimal() else None
         except ValueError:
             raise CommandError("invalid_argument", "bad BSS range")
     return sorted((b for b in table.by_bssid.values()

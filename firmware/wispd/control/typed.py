@@ -173,7 +173,7 @@ def parse_event(text):
             parts = rest.split()
             if len(parts) == 2 and parts[0].isdecimal():
                 return name, {"id": int(parts[0]), "bssid": _mac(parts[1])}
-        if name in ("network_added", "network_removed") and rest.strip().isdigit():
+        if name in ("network_added", "network_removed") and rest.strip().isdecimal():
             return name, {"id": int(rest)}
         return name, _key_values(rest)
     return "message", {}

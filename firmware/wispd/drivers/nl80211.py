@@ -244,8 +244,13 @@ class Nl80211Driver(LinkStateMixin, Driver):
         if self.scanning:
             log.warning("%s: no scan completion event in %.0f s; reading the results anyway",
                         self.ifname, SCAN_TIMEOUT)
-            self._scan_ended()
-            self._emit(ev.ScanDone(freqs=[]))
+            self._scan_done_without_event()
+
+    def _scan_done_without_event(self):
+        """Our scan's end event is lost or late: what the kernel holds now is
+        the best answer (a NEW_SCAN_RESULTS that still comes is harmless)."""
+        self._scan_ended()
+        self._emit(ev.ScanDone(freqs=[]))
 
     def _scan_ended(self):
         self.scanning = False
@@ -739,10 +744,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
                      self.ifname, self.bssid.hex(":"))
             self._disconnected(0, False, "resync")
         if self.scanning:
-            # Its end may be among the lost events; what the kernel holds now is
-            # the best answer (a NEW_SCAN_RESULTS that still comes is harmless).
-            self._scan_ended()
-            self._emit(ev.ScanDone(freqs=[]))
+            self._scan_done_without_event()     # its end may be among the lost events
 
     def _station_known(self, bssid):
         """Whether mac80211 still has a station entry for our AP."""

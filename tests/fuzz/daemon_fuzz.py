@@ -100,3 +100,14 @@ class FuzzDaemon:
     def close(self):
         self.devnull.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class DaemonTarget:
+    """Mixin for the targets that drive a whole daemon (control text, compact):
+    one FuzzDaemon per target run, started afresh by each check."""
+
+    def setup(self):
+        self.fd = FuzzDaemon()
+
+    def teardown(self):
+        self.fd.close()

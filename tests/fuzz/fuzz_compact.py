@@ -18,7 +18,7 @@ import msgpack
 from hypothesis import strategies as st
 
 from compact_daemon import RawClient
-from daemon_fuzz import FuzzDaemon
+from daemon_fuzz import DaemonTarget
 from fuzzlib import Target, mutated
 from wispd import config as wconfig
 from wispd.control import commands, compact
@@ -62,7 +62,7 @@ _packet = _request.map(lambda r: msgpack.packb(r, use_bin_type=True)) \
     | _value.map(lambda v: msgpack.packb(v, use_bin_type=True))
 
 
-class CompactTarget(Target):
+class CompactTarget(DaemonTarget, Target):
     name = "compact"
 
     def decode(self, data, filename):
@@ -79,12 +79,6 @@ class CompactTarget(Target):
         seeds = [p for _, v in self.corpus() for p in v]
         return st.lists(mutated(seeds) | _packet | st.binary(max_size=40), min_size=1,
                         max_size=6)
-
-    def setup(self):
-        self.fd = FuzzDaemon()
-
-    def teardown(self):
-        self.fd.close()
 
     def check(self, packets):
         fd = self.fd

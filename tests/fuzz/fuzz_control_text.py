@@ -19,7 +19,7 @@ import time
 
 from hypothesis import strategies as st
 
-from daemon_fuzz import FuzzDaemon
+from daemon_fuzz import DaemonTarget
 from fuzzlib import Target, mutated
 from wispd import config as wconfig
 from wispd.control import commands
@@ -56,7 +56,7 @@ def escape_line(data):
     return "".join(out).encode()
 
 
-class ControlTextTarget(Target):
+class ControlTextTarget(DaemonTarget, Target):
     name = "control_text"
 
     def decode(self, data, filename):
@@ -70,12 +70,6 @@ class ControlTextTarget(Target):
         lines = [d for _, v in self.corpus() for d in v]
         datagram = mutated(lines) | _command | st.binary(max_size=64)
         return st.lists(datagram, min_size=1, max_size=6)
-
-    def setup(self):
-        self.fd = FuzzDaemon()
-
-    def teardown(self):
-        self.fd.close()
 
     def check(self, datagrams):
         fd = self.fd

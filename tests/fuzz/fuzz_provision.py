@@ -50,9 +50,7 @@ class ProvisionTarget(Target):
         return value[1]
 
     def strategy(self):
-        seeds = {}
-        for _, (kind, data) in self.corpus():
-            seeds.setdefault(kind, []).append(data)
+        seeds = self.seeds_by_kind()
         return st.one_of([
             st.tuples(st.just(kind),
                       st.sampled_from(data).flatmap(_cut) | mutated(data) | _document)

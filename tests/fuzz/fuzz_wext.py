@@ -49,9 +49,7 @@ class WextTarget(Target):
         return value[1]
 
     def strategy(self):
-        by_abi = {}
-        for _, (abi, data) in self.corpus():
-            by_abi.setdefault(abi, []).append(data)
+        by_abi = self.seeds_by_kind()
         return st.one_of([st.tuples(st.just(name), mutated(by_abi[name]) | records(ABIS[name]))
                           for name in sorted(by_abi)])
 

@@ -86,6 +86,14 @@ class Target:
         """[(file name, decoded input)] in a stable order."""
         return [(fn, self.decode(data, fn)) for fn, data in self.corpus_files()]
 
+    def seeds_by_kind(self):
+        """{kind: [bytes]} for targets whose decode() gives (kind, bytes):
+        inputs of one kind are mutated among themselves."""
+        out = {}
+        for _, (kind, data) in self.corpus():
+            out.setdefault(kind, []).append(data)
+        return out
+
     def decode(self, data, filename):
         return data
 

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from hwsimlib import rss_kb
 from hwsimlib.datapath import assert_data_path
 from hwsimlib.hostapd import ap_config
 from hwsimlib.station import network, supplicant_command
@@ -143,13 +144,6 @@ def test_kill9_leftovers_are_recovered(make_ap, make_station, supplicant):
     with Client(paths["control"], timeout=10) as c:
         assert c.request("ping") == "PONG"
     assert_data_path(ap.iface, sta.iface)
-
-
-def rss_kb(pid):
-    for line in read("/proc/%d/status" % pid).splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
 
 
 class Flood:

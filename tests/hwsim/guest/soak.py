@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from hwsimlib import log_dir  # noqa: E402
+from hwsimlib import log_dir, rss_kb  # noqa: E402
 from hwsimlib.datapath import assert_data_path  # noqa: E402
 from hwsimlib.hostapd import HostapdAP, ap_config  # noqa: E402
 from hwsimlib.radios import HwsimRadios  # noqa: E402
@@ -64,14 +64,6 @@ sys.exit(main(sys.argv[1:]))
 
 def say(text):
     print("soak: %s" % text, flush=True)
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS for %d" % pid)
 
 
 def open_fds(pid):

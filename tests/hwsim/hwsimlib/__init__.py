@@ -29,3 +29,12 @@ def tail(path: str, n: int = 60) -> str:
     except OSError as e:
         return "(cannot read %s: %s)" % (path, e)
     return "\n".join(lines[-n:])
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of a process in kB (the soak and the stuck-monitor scenario watch it)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)

@@ -50,8 +50,8 @@ KINDS = ("wispd", "wpa_supplicant")
 SECTIONS = ("startup", "cold", "warm", "reconnect", "memory", "idle", "scale", "soak")
 PY = supplicant_command("wispd")[0]
 # What `python -m wispd` imports before it opens anything (start-up breakdown).
-IMPORTS = ("import wispd.main, wispd.daemon, wispd.eloop, wispd.drivers.nl80211, "
-           "wispd.rsn.handshake, wispd.recent, wispd.control.compact")
+IMPORTS = ("import wispd.main, wispd.daemon, wispd.platform.eloop, wispd.drivers.nl80211.driver, "
+           "wispd.rsn.handshake, wispd.config.recent, wispd.control.compact.server")
 
 
 def say(text):
@@ -440,7 +440,7 @@ class Bench:
 
     def collect_bsses(self, sta):
         """Every BSS through the control socket: ScanResults + BSS latencies."""
-        from wispd.drivers import ScanResult
+        from wispd.drivers.ops import ScanResult
         results, lat = [], []
         for line in self.scan_lines(sta):
             bssid = line.split("\t")[0]
@@ -460,9 +460,9 @@ class Bench:
     def time_selection(conf_path, results, passes=15):
         """selection.select on the daemon's config file and its BSS table as
         the control socket reports it (IEs included), in this process."""
-        from wispd import config as wconfig
-        from wispd import selection
-        from wispd.bss import BssTable
+        from wispd.config import model as wconfig
+        from wispd.core import selection
+        from wispd.core.bss import BssTable
         cfg = wconfig.load(conf_path)
         table = BssTable()
         table.update(results, [], time.monotonic())

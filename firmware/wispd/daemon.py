@@ -10,13 +10,13 @@ import logging
 import os
 import signal
 
-from wispd import config as wconfig
-from wispd import log as wlog
+from wispd.config import model as wconfig
+from wispd.platform import log as wlog
 from wispd.control import commands
-from wispd.control.text import TextControl, make_ctrl_dir
-from wispd.drivers import DriverInitError, driver_class
-from wispd.netfields import ConfigError
-from wispd.station import Interface
+from wispd.control.wpactrl.server import TextControl, make_ctrl_dir
+from wispd.drivers.ops import DriverInitError, driver_class
+from wispd.config.fields import ConfigError
+from wispd.core.station import Interface
 
 log = logging.getLogger("wispd")
 
@@ -98,7 +98,7 @@ class Daemon:
         cfg, ctrl_override = self.load_config(spec)
         store = None
         if self.state_dir:
-            from wispd.recent import RecentFrequencies
+            from wispd.config.recent import RecentFrequencies
             store = RecentFrequencies(os.path.join(self.state_dir, "recent-%s" % spec.ifname))
         iface = Interface(self.eloop, spec.ifname, None, cfg, None, state_store=store)
         iface.emit = lambda level, text, iface=iface: self.emit(iface, level, text)

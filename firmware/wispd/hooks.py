@@ -84,7 +84,7 @@ class HookRunner:
 
 def install(daemon, path):
     """Attach a hook script to a Daemon (its `listeners` list)."""
-    from wispd import config as wconfig
+    from wispd.config import model as wconfig
 
     def ctrl_dir_of(iface):
         spec = daemon.specs.get(iface)

@@ -13,7 +13,7 @@ import os
 import sys
 
 from wispd import __version__
-from wispd import log as wlog
+from wispd.platform import log as wlog
 
 USAGE = """wispd v%s - a lean WiFi supplicant (wpa_supplicant compatible command line)
 usage:
@@ -194,7 +194,7 @@ def open_compact(daemon, o, log):
     if group is None and daemon.interfaces:
         group = daemon.interfaces[0].config.ctrl_group
     try:
-        from wispd.control.compact import CompactServer
+        from wispd.control.compact.server import CompactServer
         return CompactServer(daemon, path, group)
     except (OSError, ImportError) as e:
         if o.control is None:
@@ -222,7 +222,7 @@ def main(argv=None):
 
     # Claim the interfaces before anything else touches the config, the
     # sockets or the driver: a second daemon must leave the first untouched.
-    from wispd import ifacelock
+    from wispd.platform import ifacelock
     try:
         locks = ifacelock.claim([spec.ifname for spec in o.interfaces], log=log)
     except ifacelock.InUse as e:
@@ -238,14 +238,14 @@ def main(argv=None):
 
 
 def _run(o, log, locks):
-    from wispd.eloop import Eloop
+    from wispd.platform.eloop import Eloop
     from wispd.daemon import Daemon
-    from wispd.drivers import DriverError
-    from wispd.netfields import ConfigError
+    from wispd.drivers.ops import DriverError
+    from wispd.config.fields import ConfigError
 
     if o.provision and o.interfaces and o.interfaces[0].conf:
         # A bad file is reported and changes nothing: start on the old config.
-        from wispd import provision
+        from wispd.config import provision
         provision.run(None if o.provision == "auto" else o.provision,
                       o.interfaces[0].conf, o.state_dir or provision.DEFAULT_STATE_DIR)
 

@@ -12,8 +12,8 @@ import tempfile
 
 import fakedriver
 from harness import Harness
-from wispd import config as wconfig
-from wispd import log as wlog
+from wispd.config import model as wconfig
+from wispd.platform import log as wlog
 
 # A tmpfs where there is one: SAVE_CONFIG fsyncs, and every example writes files.
 TMPFS = "/dev/shm" if os.path.isdir("/dev/shm") else None

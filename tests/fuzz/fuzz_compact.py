@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from compact_daemon import RawClient
 from daemon_fuzz import DaemonTarget
 from fuzzlib import Target, mutated
-from wispd import config as wconfig
-from wispd.control import commands, compact
+from wispd.config import model as wconfig
+from wispd.control import commands
+from wispd.control.compact import server as compact
 
 STABLE_CODES = frozenset(compact.ERROR_CODES) - {"internal_error"} | {
     "no_such_network", "invalid_value", "not_set", "busy", "not_connected", "not_attached",

@@ -10,8 +10,8 @@ import re
 from hypothesis import strategies as st
 
 from fuzzlib import Target, mutated
-from wispd import config as wconfig
-from wispd.netfields import GLOBAL_FIELDS, NETWORK_FIELDS, ConfigError
+from wispd.config import model as wconfig
+from wispd.config.fields import GLOBAL_FIELDS, NETWORK_FIELDS, ConfigError
 
 FILENAME = "fuzz.conf"
 _WHERE = re.compile(r"%s:\d+: " % re.escape(FILENAME))

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from daemon_fuzz import DaemonTarget
 from fuzzlib import Target, mutated
-from wispd import config as wconfig
+from wispd.config import model as wconfig
 from wispd.control import commands
-from wispd.netfields import GLOBAL_FIELDS, NETWORK_FIELDS
+from wispd.config.fields import GLOBAL_FIELDS, NETWORK_FIELDS
 
 ERROR_REPLIES = ("FAIL", "UNKNOWN COMMAND")
 # Reply layouts: columns of a table (after its header line), or "=" in each line.

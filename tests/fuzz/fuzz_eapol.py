@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from fuzzlib import Target, mutated
 from test_rsn_handshake import (AA, PMK, SPA, T_ACK, T_ENC, T_INSTALL, T_MIC,
                                 T_PAIRWISE, T_SECURE, Authenticator, kde, rsn_ie)
-from wispd.drivers import AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, \
-    CIPHER_NONE, CIPHER_TKIP
+from wispd.rsn.defs import (
+    AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
 from wispd.rsn.handshake import EapolKeySupplicant, InstallKey, SendEapol
 
 SETTINGS = {"psk": (AKM_PSK, False), "psk-pmf": (AKM_PSK, True),

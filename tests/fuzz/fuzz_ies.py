@@ -11,11 +11,12 @@ import msgpack
 from hypothesis import strategies as st
 
 from fuzzlib import Target, mutated
-from wispd import config as wconfig
-from wispd import ies, security
-from wispd.bss import BssTable
-from wispd.control import reply, typed
-from wispd.drivers import Capabilities, ScanResult
+from wispd.config import model as wconfig
+from wispd.core import elements as ies, security
+from wispd.core.bss import BssTable
+from wispd.control.wpactrl import reply
+from wispd.control.compact import typed
+from wispd.drivers.ops import Capabilities, ScanResult
 
 BSSID = bytes.fromhex("020000000001")
 

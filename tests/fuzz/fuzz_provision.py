@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from daemon_fuzz import TMPFS
 from fuzzlib import Target, mutated
-from wispd import config as wconfig
-from wispd import provision
+from wispd.config import model as wconfig
+from wispd.config import provision
 
 # The persistent config the file is applied over: it has a network of its own.
 OLD_CONF = ('ctrl_interface=/var/run/wpa_supplicant\nupdate_config=1\n\nnetwork={\n'

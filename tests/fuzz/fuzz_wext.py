@@ -11,10 +11,10 @@ import struct
 from hypothesis import strategies as st
 
 from fuzzlib import Target, mutated
-from wispd.bss import BssTable
-from wispd.control import reply
-from wispd.drivers import wext_abi as w
-from wispd.drivers.wext_scan import iter_events, parse_scan, parse_wireless
+from wispd.core.bss import BssTable
+from wispd.control.wpactrl import reply
+from wispd.drivers.wext import abi as w
+from wispd.drivers.wext.scan import iter_events, parse_scan, parse_wireless
 
 ABIS = {"32": w.ABI32, "64": w.ABI64}
 _CMDS = (w.SIOCGIWAP, w.SIOCGIWESSID, w.SIOCGIWFREQ, w.SIOCGIWMODE, w.IWEVQUAL,

@@ -33,7 +33,7 @@ for p in (HERE, UNIT):
 from hypothesis import HealthCheck, Phase, given, seed as fixed_seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from wispd.drivers import register_driver  # noqa: E402
+from wispd.drivers.ops import register_driver
 
 register_driver("fake", "fakedriver:FakeDriver")
 

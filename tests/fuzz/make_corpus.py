@@ -21,10 +21,10 @@ import fakedriver  # noqa: E402
 import test_provision  # noqa: E402
 import test_wext_scan  # noqa: E402
 from fuzz_eapol import SETTINGS, corpus_frames  # noqa: E402
-from wispd.drivers import wext_abi as w  # noqa: E402
-from wispd.ies import element  # noqa: E402
+from wispd.drivers.wext import abi as w
+from wispd.core.elements import element
 from wispd.rsn.ie import build_rsn_ie  # noqa: E402
-from wispd.drivers import AKM_PSK, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_TKIP  # noqa
+from wispd.rsn.defs import AKM_PSK, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_TKIP
 
 RATES = element(1, bytes.fromhex("82848b960c121824"))
 EXT_RATES = element(50, bytes.fromhex("3048606c"))

@@ -53,7 +53,7 @@ def board_defaults(iface):
 
 
 def provision_status(board):
-    out = board.run("$PYTHON -m wispd.provision --status --state-dir /var/lib/wispd"
+    out = board.run("$PYTHON -m wispd.config.provision --status --state-dir /var/lib/wispd"
                     .replace("$PYTHON", board.defaults["PYTHON"]))
     return dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
 
@@ -108,7 +108,7 @@ def test_boot_provision_respawn_and_reboots(radios, make_ap, test_logdir):
         # ... and the same file put back is a no-op.
         before = os.stat(board.path("/etc/wispd/wispd.conf")).st_mtime_ns
         board.run("cat > /boot/wispd.toml && sync", input=WISPD_TOML)
-        board.run("%s -m wispd.provision --config /etc/wispd/wispd.conf --state-dir "
+        board.run("%s -m wispd.config.provision --config /etc/wispd/wispd.conf --state-dir "
                   "/var/lib/wispd" % board.defaults["PYTHON"])
         assert provision_status(board)["result"] == "unchanged"
         assert os.stat(board.path("/etc/wispd/wispd.conf")).st_mtime_ns == before

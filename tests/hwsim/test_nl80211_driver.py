@@ -12,11 +12,11 @@ import pytest
 
 from hwsimlib.hostapd import ap_config
 
-from wispd import events as ev
-from wispd.drivers import (AUTH_OPEN, CIPHER_BIP_CMAC_128, CIPHER_CCMP, AssocParams,
-                           ScanParams)
-from wispd.drivers.nl80211 import Nl80211Driver
-from wispd.eloop import Eloop
+from wispd.drivers import events as ev
+from wispd.drivers.ops import AUTH_OPEN, AssocParams, ScanParams
+from wispd.rsn.defs import CIPHER_BIP_CMAC_128, CIPHER_CCMP
+from wispd.drivers.nl80211.driver import Nl80211Driver
+from wispd.platform.eloop import Eloop
 
 STA = "wlan1"
 

@@ -255,7 +255,7 @@ def test_wext_driver_fallback(make_ap, radios, test_logdir):
     kernel without it): nl80211 is skipped with its reason, wext connects."""
     ap = make_ap(ap_config("wext-fallback", security="wpa2", passphrase=PASSPHRASE, channel=1))
     py = os.path.join(repo_root(), ".venv", "bin", "python")
-    prefix = [py, "-c", "import sys, wispd.drivers.nl80211 as n; n.NETLINK_GENERIC = 31; "
+    prefix = [py, "-c", "import sys, wispd.drivers.nl80211.driver as n; n.NETLINK_GENERIC = 31; "
               "from wispd.main import main; sys.argv[0] = 'wispd'; sys.exit(main())"]
     sta = _start("wispd", radios.ifaces[1], test_logdir,
                  [network("wext-fallback", psk=PASSPHRASE, scan_freq=ap.freq)],

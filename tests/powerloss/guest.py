@@ -40,7 +40,7 @@ from hwsimlib.radios import HwsimRadios  # noqa: E402
 from hwsimlib.station import supplicant_command  # noqa: E402
 from hwsimlib.wpactrl import WpaCtrl  # noqa: E402
 
-from wispd import config as wconfig  # noqa: E402
+from wispd.config import model as wconfig
 
 DATA = "/data"
 CONF = os.path.join(DATA, "wispd.conf")
@@ -217,7 +217,7 @@ class Provision:
     wispd.provision.run like `wispd --provision FILE` does at start."""
 
     def __init__(self, ctrl):
-        from wispd import provision
+        from wispd.config import provision
         self.provision = provision
         os.makedirs(os.path.dirname(PROV_FILE), exist_ok=True)
 

@@ -4,6 +4,6 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from wispd.drivers import register_driver  # noqa: E402
+from wispd.drivers.ops import register_driver
 
 register_driver("fake", "fakedriver:FakeDriver")

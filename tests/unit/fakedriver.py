@@ -6,8 +6,8 @@ Open networks complete at once; protected ones need a test to play the AP's side
 of the EAPOL exchange through `deliver_eapol` / `sent_eapol`.
 """
 
-from wispd import events as ev
-from wispd.drivers import Capabilities, Driver, DriverBusy, DriverInitError, ScanResult
+from wispd.drivers import events as ev
+from wispd.drivers.ops import Capabilities, Driver, DriverBusy, DriverInitError, ScanResult
 
 FAKE_ADDR = bytes.fromhex("020000000200")
 

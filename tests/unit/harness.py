@@ -6,7 +6,7 @@ import time
 
 import fakedriver
 from wispd.daemon import Daemon, IfaceSpec
-from wispd.eloop import Eloop
+from wispd.platform.eloop import Eloop
 
 
 class CtrlClient:

@@ -2,9 +2,9 @@
 driver wired to recording sockets instead of the kernel."""
 import struct
 
-from wispd.drivers import nl80211_msgs as m
-from wispd.drivers.nl80211 import Nl80211Driver
-from wispd.eloop import Eloop
+from wispd.drivers.nl80211 import msgs as m
+from wispd.drivers.nl80211.driver import Nl80211Driver
+from wispd.platform.eloop import Eloop
 
 FAMILY = 0x1C
 IFINDEX = 3
@@ -53,7 +53,7 @@ class RecordingSocket:
         return len(self.sent)
 
     def request(self, msg, msg_type, flags=0, timeout=3.0):
-        from wispd.netlink import NetlinkError
+        from wispd.platform.netlink import NetlinkError
         self.send(msg, msg_type, flags)
         reply = self.replies.get(msg["cmd"], [])
         if isinstance(reply, int):

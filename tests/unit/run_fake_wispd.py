@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fakedriver  # noqa: E402
-from wispd.drivers import register_driver  # noqa: E402
+from wispd.drivers.ops import register_driver
 from wispd.main import main  # noqa: E402
 
 register_driver("fake", "fakedriver:FakeDriver")

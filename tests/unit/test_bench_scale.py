@@ -1,10 +1,10 @@
 """Scale without quadratic paths (issue 9): selection meets each BSS only with
 the networks of its own SSID; hidden-SSID probing stops at the scan limit; a
 BSS lookup by BSSID does not walk the table in order."""
-from wispd import config as wconfig
-from wispd import security, selection
-from wispd.bss import BssTable
-from wispd.drivers import ScanResult
+from wispd.config import model as wconfig
+from wispd.core import security, selection
+from wispd.core.bss import BssTable
+from wispd.drivers.ops import ScanResult
 
 
 def open_result(i):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from wispd.bss import BssTable
-from wispd.drivers import ScanResult
+from wispd.core.bss import BssTable
+from wispd.drivers.ops import ScanResult
 
 BSSID = bytes.fromhex("020000000000")
 

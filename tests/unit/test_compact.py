@@ -14,9 +14,10 @@ import pytest
 import fakedriver
 from compact_daemon import AP1, AP2, RawClient
 from harness import Harness
-from wispd import log as wlog
-from wispd import station
-from wispd.control import commands, compact, typed
+from wispd.platform import log as wlog
+from wispd.core import station
+from wispd.control import commands
+from wispd.control.compact import server as compact, typed
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 
@@ -609,7 +610,7 @@ def test_every_compact_only_op_is_covered():
 
 
 def test_status_reports_the_provisioning_result(env, tmp_path):
-    from wispd import provision
+    from wispd.config import provision
     h = env()
     c = h.compact_client()
     assert c.call("status")["result"]["provisioning"] is None
@@ -625,8 +626,8 @@ def test_msgpack_is_only_imported_with_the_compact_socket():
     import subprocess
     import sys
     code = ("import sys; import wispd.main, wispd.daemon, wispd.control.commands, "
-            "wispd.control.text; print('msgpack' in sys.modules); "
-            "import wispd.control.compact; print('msgpack' in sys.modules)")
+            "wispd.control.wpactrl.server; print('msgpack' in sys.modules); "
+            "import wispd.control.compact.server; print('msgpack' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]      # even the module defers it to CompactServer()

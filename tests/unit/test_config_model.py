@@ -2,7 +2,7 @@
 
 import pytest
 
-from wispd.config import Config, ConfigError, Network, dump, parse
+from wispd.config.model import Config, ConfigError, Network, dump, parse
 
 
 def test_network_ids_like_wpa_supplicant():

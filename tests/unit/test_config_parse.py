@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from wispd import config as cfgmod
-from wispd.config import Config, ConfigError, dump, load, parse
+from wispd.config import model as cfgmod
+from wispd.config.model import Config, ConfigError, dump, load, parse
 
 SAMPLE = """\
 # A file as a Raspberry Pi image ships it

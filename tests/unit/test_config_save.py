@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from wispd import config as cfgmod
-from wispd.config import ConfigError, load, parse, save
+from wispd.config import model as cfgmod
+from wispd.config.model import ConfigError, load, parse, save
 
 OLD = "update_config=1\n\nnetwork={\n\tssid=\"old\"\n\tpsk=\"oldpassphrase\"\n}\n"
 

@@ -11,11 +11,12 @@ import pytest
 
 import fakedriver
 from harness import Harness
-from wispd import config as wconfig
-from wispd import log as wlog
-from wispd import station
-from wispd.control import commands, text as ctext
-from wispd.eloop import ALL
+from wispd.config import model as wconfig
+from wispd.platform import log as wlog
+from wispd.core import station
+from wispd.control import commands
+from wispd.control.wpactrl import server as ctext
+from wispd.platform.eloop import ALL
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 AP1 = "02:00:00:00:00:01"

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from wispd import eloop as eloop_mod
-from wispd.eloop import ALL, Eloop
+from wispd.platform import eloop as eloop_mod
+from wispd.platform.eloop import ALL, Eloop
 
 
 class FakeClock:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from wispd import ifacelock
+from wispd.platform import ifacelock
 from wispd import main as wmain
 
 

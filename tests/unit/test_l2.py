@@ -1,4 +1,4 @@
-"""wispd.l2 over the loopback interface: a frame sent with EtherType 0x888e comes
+"""wispd.platform.l2 over the loopback interface: a frame sent with EtherType 0x888e comes
 back to the callback with its source address; other EtherTypes do not."""
 import os
 import socket
@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from wispd.eloop import Eloop
-from wispd.l2 import L2Packet
+from wispd.platform.eloop import Eloop
+from wispd.platform.l2 import L2Packet
 
 
 def test_eapol_over_loopback():

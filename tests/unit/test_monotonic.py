@@ -9,9 +9,9 @@ import wispd
 
 # Every place that may read the wall clock, and why that is right there.
 WALL_CLOCK_OK = {
-    "log.py": "-t log timestamps are wall time, as wpa_supplicant's",
-    "netlink.py": "a start value for sequence numbers, nothing is timed by it",
-    "provision.py": "the time of the last provisioning, a wall-time record kept across boots",
+    "platform/log.py": "-t log timestamps are wall time, as wpa_supplicant's",
+    "platform/netlink.py": "a start value for sequence numbers, nothing is timed by it",
+    "config/provision.py": "the time of the last provisioning, a wall-time record kept across boots",
 }
 
 
@@ -32,7 +32,7 @@ def test_only_audited_modules_read_the_wall_clock():
 
 def test_the_eloop_runs_on_the_monotonic_clock():
     import time
-    from wispd.eloop import Eloop
+    from wispd.platform.eloop import Eloop
     loop = Eloop()
     assert loop.now is time.monotonic
     loop.close()

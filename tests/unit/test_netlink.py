@@ -5,10 +5,11 @@ import struct
 
 import pytest
 
-from wispd.eloop import Eloop
-from wispd.netlink import (NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR,
-                           NETLINK_ROUTE, NetlinkError, NetlinkSocket)
-from wispd import rtnl
+from wispd.platform.eloop import Eloop
+from wispd.platform.netlink import (
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NETLINK_ROUTE, NetlinkError,
+    NetlinkSocket)
+from wispd.platform import rtnl
 
 
 def hdr(length, mtype, flags, seq, pid=0):
@@ -40,7 +41,7 @@ def test_ack_error_reply_and_notifications_dispatch_by_sequence(sock):
     got = []
     sock.on_notify = lambda msg: got.append(("notify", msg))
     seq1 = 100
-    sock.pending[seq1] = __import__("wispd.netlink", fromlist=["_Request"])._Request(
+    sock.pending[seq1] = __import__("wispd.platform.netlink", fromlist=["_Request"])._Request(
         lambda e, parts, req: got.append(("done", e, parts)), False)
     sock.feed(data_msg(seq1, b"ab") + data_msg(0, b"event") + error_msg(seq1, 0))
     assert got == [("notify", (0x20, b"event")), ("done", 0, [(0x20, b"ab")])]
@@ -48,7 +49,7 @@ def test_ack_error_reply_and_notifications_dispatch_by_sequence(sock):
 
 
 def test_dump_parts_until_done_and_errors(sock):
-    from wispd.netlink import _Request
+    from wispd.platform.netlink import _Request
     got = []
     sock.pending[7] = _Request(lambda e, parts, req: got.append((e, parts)), True)
     sock.feed(data_msg(7, b"1", flags=NLM_F_MULTI) + data_msg(7, b"2", flags=NLM_F_MULTI))
@@ -125,7 +126,7 @@ class OverflowingSock:
 
 
 def test_overrun_reads_on_fails_lost_answers_keeps_dumps_and_reports(sock):
-    from wispd.netlink import _Request
+    from wispd.platform.netlink import _Request
     got = []
     sock.on_notify = lambda msg: got.append(("notify", msg))
     sock.on_overrun = lambda: got.append(("overrun",))

@@ -1,5 +1,5 @@
 """pyroute2's message classes without pyroute2's package __init__ (the shim in
-wispd.netlink).  These fail loudly if a pyroute2 upgrade makes the cheap message
+wispd.platform.netlink).  These fail loudly if a pyroute2 upgrade makes the cheap message
 classes import the expensive parts, or the shim stops working."""
 import json
 import subprocess
@@ -11,7 +11,7 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS"):
             return int(line.split()[1])
-import wispd.drivers.nl80211, wispd.l2, wispd.rtnl, wispd.rfkill, wispd.netlink
+import wispd.drivers.nl80211.driver, wispd.platform.l2, wispd.platform.rtnl, wispd.platform.rfkill, wispd.platform.netlink
 pkg = sys.modules["pyroute2"]
 print(json.dumps({"rss_kb": rss(), "modules": sorted(sys.modules),
                   "shim": bool(getattr(pkg, "__wispd_shim__", False))}))
@@ -56,7 +56,7 @@ def test_import_cost_stays_small():
 
 
 def test_shim_message_classes_round_trip():
-    from wispd.drivers import nl80211_msgs as m
+    from wispd.drivers.nl80211 import msgs as m
     msg = m.build(m.CMD_TRIGGER_SCAN, [("IFINDEX", 5), ("SCAN_SSIDS", [b"", b"x"]),
                                        ("SCAN_FREQUENCIES", [2412]), ("SOCKET_OWNER", True)])
     msg["header"]["type"] = 0x1C

@@ -7,11 +7,12 @@ import pytest
 
 from nl80211_fixtures import (AP, OWN, assoc_resp, auth_frame, bound_driver, deauth_frame,
                               kernel_msg)
-from wispd import events as ev
-from wispd.drivers import (AKM_PSK, AUTH_SAE, CIPHER_CCMP, DriverBusy, DriverError,
-                           KEY_GROUP, KEY_IGTK, KEY_PAIRWISE, AssocParams, KeyParams,
-                           ScanParams)
-from wispd.drivers import nl80211_msgs as m
+from wispd.drivers import events as ev
+from wispd.rsn.defs import AKM_PSK, CIPHER_CCMP
+from wispd.drivers.ops import (
+    AUTH_SAE, DriverBusy, DriverError, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE, AssocParams, KeyParams,
+    ScanParams)
+from wispd.drivers.nl80211 import msgs as m
 
 RSN_IE = bytes.fromhex("30140100000fac040100000fac040100000fac020000")
 

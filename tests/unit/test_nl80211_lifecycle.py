@@ -1,11 +1,11 @@
 """Wiphy capabilities from a split dump, and the interface lifecycle: ifdown/up,
 rfkill, an interface that goes away and comes back with a new ifindex and MAC."""
 from nl80211_fixtures import FAMILY, OWN, bound_driver, kernel_msg
-from wispd import events as ev
-from wispd.drivers import AKM_PSK, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP
-from wispd.drivers import nl80211_msgs as m
-from wispd.rfkill import RfkillMonitor, RfkillSwitch
-from wispd.rtnl import IFF_UP, RTM_DELLINK, RTM_NEWLINK, Link
+from wispd.drivers import events as ev
+from wispd.rsn.defs import AKM_PSK, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP
+from wispd.drivers.nl80211 import msgs as m
+from wispd.platform.rfkill import RfkillMonitor, RfkillSwitch
+from wispd.platform.rtnl import IFF_UP, RTM_DELLINK, RTM_NEWLINK, Link
 
 
 def band(*freqs, disabled=()):

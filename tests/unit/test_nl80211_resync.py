@@ -4,9 +4,9 @@ import errno
 
 from nl80211_fixtures import AP, kernel_msg
 from test_nl80211_lifecycle import FakeRtnl, link, lifecycle_driver
-from wispd import events as ev
-from wispd.drivers import nl80211_msgs as m
-from wispd.rtnl import RTM_NEWLINK
+from wispd.drivers import events as ev
+from wispd.drivers.nl80211 import msgs as m
+from wispd.platform.rtnl import RTM_NEWLINK
 
 
 class ResyncRtnl(FakeRtnl):
@@ -85,8 +85,8 @@ def test_an_interface_taken_down_meanwhile_is_disabled():
 
 
 def test_a_scan_without_its_end_event_times_out_into_results():
-    from wispd.drivers import ScanParams
-    from wispd.drivers.nl80211 import SCAN_TIMEOUT
+    from wispd.drivers.ops import ScanParams
+    from wispd.drivers.nl80211.driver import SCAN_TIMEOUT
     drv, events = resync_driver(associated=False)
     drv.scan(ScanParams(freqs=[2412]))
     assert drv.eloop.remaining(drv._scan_timeout) > SCAN_TIMEOUT - 1

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from wispd import config as wconfig
-from wispd import provision
-from wispd.provision import ProvisionError
+from wispd.config import model as wconfig
+from wispd.config import provision
+from wispd.config.provision import ProvisionError
 from wispd.rsn.kdf import passphrase_to_psk
 
 GOOD = b"""\

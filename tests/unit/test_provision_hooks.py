@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 import time
 
-from wispd import config as wconfig
+from wispd.config import model as wconfig
 from wispd import hooks
 from wispd import main as wmain
-from wispd.eloop import Eloop
+from wispd.platform.eloop import Eloop
 
 
 class FakeIface:
@@ -114,6 +114,6 @@ def test_main_provision_applies_before_start_and_bad_file_keeps_config(tmp_path)
     wmain.main(["-inonexist0", "-c", str(conf), "--provision", str(toml),
                 "--state-dir", str(state), "--control="])
     assert conf.read_bytes() == before and toml.exists()
-    from wispd import provision
+    from wispd.config import provision
     assert provision.last_result(str(state))["result"] == "error"
     assert os.stat(conf).st_mode & 0o777 == 0o600

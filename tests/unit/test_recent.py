@@ -3,7 +3,7 @@ file a power cut left in the state dir is gone once the store starts."""
 
 import os
 
-from wispd.recent import RecentFrequencies
+from wispd.config.recent import RecentFrequencies
 
 
 def test_remember_round_trips_and_leaves_no_temp(tmp_path):

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from wispd.drivers import AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_CCMP, CIPHER_TKIP
+from wispd.rsn.defs import AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_CCMP, CIPHER_TKIP
 from wispd.rsn import aes, kdf
 from wispd.rsn.aes import AES, KeyWrapError, aes_cmac, aes_unwrap, aes_wrap
 

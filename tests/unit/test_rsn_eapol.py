@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from wispd.drivers import AKM_PSK, AKM_PSK_SHA256, AKM_SAE
+from wispd.rsn.defs import AKM_PSK, AKM_PSK_SHA256, AKM_SAE
 from wispd.rsn import eapol
 from wispd.rsn.aes import aes_cmac
 from wispd.rsn.eapol import EapolError, EapolKey, compute_mic, mic_algorithm, verify_mic

@@ -13,8 +13,8 @@ import struct
 
 import pytest
 
-from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                           CIPHER_NONE, CIPHER_TKIP, KeyParams)
+from wispd.rsn.defs import (
+    AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
 from wispd.rsn.aes import aes_cmac, aes_wrap
 from wispd.rsn.handshake import (COMPLETED, WAIT_MSG1, WAIT_MSG3, Completed, EapolKeySupplicant,
                                  GroupRekeyed, InstallKey, Rejected, SendEapol,
@@ -257,12 +257,10 @@ def test_message_4_is_sent_before_pairwise_key_install():
     assert send < install
 
 
-def test_install_key_converts_to_driver_key_params():
+def test_install_key_carries_the_pairwise_key_without_showing_it():
     auth, sup, _ = make_pair()
     ptk = run_4way(auth, sup)[1]
-    kp = ptk.to_key_params()
-    assert isinstance(kp, KeyParams)
-    assert (kp.kind, kp.cipher, kp.key_idx, kp.key, kp.seq, kp.addr, kp.set_tx) == (
+    assert (ptk.kind, ptk.cipher, ptk.key_idx, ptk.key, ptk.seq, ptk.addr, ptk.set_tx) == (
         "pairwise", CIPHER_CCMP, 0, auth.tk, bytes(6), AA, True)
     assert auth.tk.hex() not in repr(ptk)
 

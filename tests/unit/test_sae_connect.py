@@ -10,9 +10,10 @@ import fakedriver
 from harness import Harness
 from test_rsn_handshake import AA, SPA, Authenticator, rsn_ie
 from test_sae_machine import ApPeer
-from wispd import events as ev
-from wispd import security, station
-from wispd.drivers import AKM_PSK, AKM_SAE, AUTH_OPEN, AUTH_SAE, Capabilities, ScanResult
+from wispd.drivers import events as ev
+from wispd.core import security, station
+from wispd.rsn.defs import AKM_PSK, AKM_SAE
+from wispd.drivers.ops import AUTH_OPEN, AUTH_SAE, Capabilities, ScanResult
 from wispd.rsn import ie as rsnie
 
 PW = "correct horse battery"
@@ -179,7 +180,7 @@ def test_transition_disable_drops_psk_and_saves(tmp_path, sae_driver):
 
 
 def test_transition_network_prefers_sae_and_falls_back_to_psk_only_ap(tmp_path, sae_driver):
-    from wispd import config as wconfig
+    from wispd.config import model as wconfig
     cfg = wconfig.parse(TRANS_NET)
     net = cfg.networks[0]
     caps = Capabilities(sme=True, sae=True, pmf=True)

@@ -4,7 +4,7 @@ import pytest
 
 import fakedriver
 from harness import Harness
-from wispd import station
+from wispd.core import station
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 
@@ -118,7 +118,7 @@ def test_disconnect_and_reconnect_commands(h):
 
 
 def test_rfkill_disables_and_reenables(h):
-    from wispd import events as ev
+    from wispd.drivers import events as ev
     x = h(OPEN_NET, [fakedriver.open_bss("02:00:00:00:00:01", b"cafe")])
     c = x.client()
     c.request("ATTACH")

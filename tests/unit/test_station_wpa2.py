@@ -5,8 +5,8 @@ import pytest
 
 from harness import Harness
 from test_rsn_handshake import AA, PMK, Authenticator
-from wispd import station
-from wispd.drivers import KEY_GROUP, KEY_PAIRWISE, ScanResult
+from wispd.core import station
+from wispd.drivers.ops import KEY_GROUP, KEY_PAIRWISE, ScanResult
 
 NET = 'network={\n\tssid="home"\n\tpsk=%s\n}\n' % PMK.hex()
 

@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from wispd.drivers import wext_abi as w
+from wispd.drivers.wext import abi as w
 
 IF = b"wlan0" + b"\0" * 11          # ifr_name[16]
 

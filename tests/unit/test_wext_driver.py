@@ -7,12 +7,13 @@ import struct
 
 import pytest
 
-from wispd import events as ev
-from wispd.drivers import (AKM_PSK, CIPHER_CCMP, KEY_GROUP, KEY_PAIRWISE, AssocParams,
-                           DriverError, DriverInitError, KeyParams, ScanParams)
-from wispd.drivers import wext_abi as w
-from wispd.drivers.wext import WextDriver
-from wispd.eloop import Eloop
+from wispd.drivers import events as ev
+from wispd.rsn.defs import AKM_PSK, CIPHER_CCMP
+from wispd.drivers.ops import (
+    KEY_GROUP, KEY_PAIRWISE, AssocParams, DriverError, DriverInitError, KeyParams, ScanParams)
+from wispd.drivers.wext import abi as w
+from wispd.drivers.wext.driver import WextDriver
+from wispd.platform.eloop import Eloop
 
 BSSID = bytes.fromhex("020000000000")
 RSN = bytes.fromhex("30140100000fac040100000fac040100000fac020000")
@@ -257,7 +258,7 @@ def test_init_refuses_non_wireless(ifname, code):
 def test_wext_does_not_import_nl80211():
     import subprocess
     import sys
-    code = ("import sys, wispd.drivers as d; d.driver_class('wext'); "
+    code = ("import sys, wispd.drivers.ops as d; d.driver_class('wext'); "
             "bad = [m for m in sys.modules if 'nl80211' in m or m == 'pyroute2.netlink.generic']; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

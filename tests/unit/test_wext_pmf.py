@@ -7,8 +7,8 @@ import pytest
 
 import fakedriver
 from harness import Harness
-from wispd import security, station
-from wispd.drivers import Capabilities, ScanResult
+from wispd.core import security, station
+from wispd.drivers.ops import Capabilities, ScanResult
 
 AA = bytes.fromhex("020000000100")
 # RSN: CCMP group/pairwise, PSK, capabilities MFPC (bit 7): PMF optional at the AP

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from wispd.drivers import wext_abi as w
-from wispd.drivers.wext_scan import iter_events, parse_scan, parse_wireless
+from wispd.drivers.wext import abi as w
+from wispd.drivers.wext.scan import iter_events, parse_scan, parse_wireless
 
 BSSID = bytes.fromhex("020000000000")
 RSN = bytes.fromhex("30140100000fac040100000fac040100000fac020000")

@@ -13,10 +13,11 @@ or a value; they raise CommandError for a failure with a stable code.
 
 import logging
 
-from wispd import log as wlog
-from wispd.bss import mac_txt
-from wispd.control import reply, typed
-from wispd.netfields import ConfigError
+from wispd.platform import log as wlog
+from wispd.core.bss import mac_txt
+from wispd.control.wpactrl import reply
+from wispd.control.compact import typed
+from wispd.config.fields import ConfigError
 
 log = logging.getLogger("wispd.control")
 
@@ -336,11 +337,11 @@ def h_hello(ctx):
 
 
 def provisioning_result(daemon):
-    """The last boot-time provisioning outcome (wispd.provision), or None."""
+    """The last boot-time provisioning outcome (wispd.config.provision), or None."""
     state_dir = getattr(daemon, "state_dir", None)
     if not state_dir:
         return None
-    from wispd import provision
+    from wispd.config import provision
     result = provision.last_result(state_dir)
     if result is None:
         return None
@@ -425,7 +426,7 @@ def h_networks_apply(ctx, networks, save=True):
     """Replace the whole network list: validate every entry first (through
     config.Network.set, the one validator), save, then swap it in; any bad entry
     or a failed save leaves everything as it was."""
-    from wispd import config as wconfig
+    from wispd.config import model as wconfig
     iface = ctx.iface
     old = iface.config
     built = []

@@ -12,8 +12,8 @@ _rfkill_name() (the wiphy name its rfkill switch carries).
 import errno
 import logging
 
-from wispd import events as ev
-from wispd.drivers import DriverError
+from wispd.drivers import events as ev
+from wispd.drivers.ops import DriverError
 
 log = logging.getLogger("wispd.drivers")
 

@@ -31,7 +31,7 @@ The SAE work adds groups with longer MICs via mic_len and _AKM_DEFINED_MIC.
 
 import struct
 
-from wispd.drivers import AKM_SAE
+from wispd.rsn.defs import AKM_SAE
 from wispd.rsn.aes import aes_cmac, ct_equal
 from wispd.rsn.kdf import hmac_md5, hmac_sha1, hmac_sha256
 

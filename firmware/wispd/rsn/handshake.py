@@ -11,7 +11,7 @@ from the AP; it returns a list of actions for the core to carry out, in order:
         InstallKey(kind, cipher, key_idx, key, seq, set_tx, addr)
                                  kind "pairwise" | "group" | "igtk"; seq is the 6-byte
                                  little-endian RSC/IPN; addr is the AA for pairwise keys
-                                 (None otherwise); .to_key_params() -> drivers.KeyParams
+                                 (None otherwise)
         Completed()              a 4-way handshake finished (first time, or a PTK rekey)
         GroupRekeyed()           a group key handshake installed a new GTK/IGTK
         TransitionDisable(bitmap)  message 3 carried the Transition Disable KDE
@@ -48,14 +48,13 @@ constructor refuses a WPA1 own IE and non-CCMP pairwise ciphers.
 
 import os
 
-from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128,
-                           CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP, KEY_GROUP, KEY_IGTK,
-                           KEY_PAIRWISE, KeyParams)
+from wispd.rsn.defs import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
+                              CIPHER_NONE, CIPHER_TKIP, EID_RSN, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE)
 from wispd.rsn.aes import KeyWrapError, aes_unwrap
 from wispd.rsn.eapol import (DESC_WPA, KI_ERROR, KI_MIC, KI_REQUEST, KI_SECURE, KI_TYPE,
                              VER_AES_128_CMAC, VER_AKM_DEFINED, VER_HMAC_SHA1_AES, EapolError,
                              EapolKey, verify_mic)
-from wispd.rsn.ie import EID_RSN, IeError, parse_kdes, parse_rsn_ie
+from wispd.rsn.ie import IeError, parse_kdes, parse_rsn_ie
 from wispd.rsn.kdf import derive_ptk
 
 __all__ = ["EapolKeySupplicant", "SendEapol", "InstallKey", "Completed", "GroupRekeyed",
@@ -90,10 +89,6 @@ class InstallKey:
         self.seq = seq
         self.set_tx = set_tx
         self.addr = addr
-
-    def to_key_params(self):
-        return KeyParams(self.kind, self.cipher, self.key_idx, self.key, self.seq,
-                         self.addr, self.set_tx)
 
     def __repr__(self):  # no key material in logs
         return "InstallKey(%s, cipher=%08x, idx=%d, seq=%s, set_tx=%s)" % (

@@ -31,18 +31,15 @@ two apart.
 
 import struct
 
-from wispd.drivers import (AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128,
-                           CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
+from wispd.rsn.defs import (
+    AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE,
+    CIPHER_TKIP, EID_RSN, EID_RSNX, EID_VENDOR)
 
 __all__ = ["parse_ies", "find_ie", "find_vendor_ie", "RsnInfo", "IeError", "parse_rsn_ie",
            "parse_wpa_ie", "build_rsn_ie", "Selection", "SelectionError", "select_suites",
-           "Kdes", "parse_kdes", "EID_RSN", "EID_VENDOR", "EID_RSNX", "WPA_OUI_TYPE",
+           "Kdes", "parse_kdes", "WPA_OUI_TYPE",
            "CAP_MFPR", "CAP_MFPC"]
 
-EID_SSID = 0
-EID_RSN = 48
-EID_VENDOR = 221
-EID_RSNX = 244
 
 WPA_OUI_TYPE = b"\x00\x50\xf2\x01"
 RSN_OUI = 0x000FAC

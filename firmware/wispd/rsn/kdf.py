@@ -40,9 +40,9 @@ try:
 except ImportError:
     import _sha2 as _sha512mod
 
-from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, AKM_8021X,
-                           CIPHER_CCMP, CIPHER_TKIP, CIPHER_GCMP, CIPHER_GCMP_256,
-                           CIPHER_CCMP_256)
+from wispd.rsn.defs import (
+    AKM_PSK, AKM_PSK_SHA256, AKM_SAE, AKM_8021X, CIPHER_CCMP, CIPHER_TKIP, CIPHER_GCMP,
+    CIPHER_GCMP_256, CIPHER_CCMP_256)
 
 __all__ = ["Hmac", "hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha384",
            "sha1", "sha256", "sha384", "pbkdf2_sha1", "passphrase_to_psk",

@@ -48,6 +48,7 @@ Public API:
 import os
 
 from wispd.rsn import ecc
+from wispd.rsn.defs import EID_EXTENSION
 from wispd.rsn.kdf import Hmac, kdf
 
 __all__ = ["SaeSupplicant", "SaeError", "SendAuth", "SetTimer", "CancelTimer", "Accepted",
@@ -65,7 +66,6 @@ STATUS_GROUP_NOT_SUPPORTED = 77
 STATUS_UNKNOWN_PASSWORD_IDENTIFIER = 123
 STATUS_SAE_HASH_TO_ELEMENT = 126
 
-EID_EXTENSION = 255
 EXT_PASSWORD_IDENTIFIER = 33
 EXT_REJECTED_GROUPS = 92
 EXT_ANTI_CLOGGING_TOKEN = 93

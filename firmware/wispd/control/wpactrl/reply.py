@@ -5,8 +5,8 @@ hostap's ctrl_iface.c exactly; the compact protocol sends the typed results
 instead and never comes here.
 """
 
-from wispd.bss import mac_txt
-from wispd.ssidtext import ssid_txt
+from wispd.core.bss import mac_txt
+from wispd.config.ssidtext import ssid_txt
 
 
 def ok(result):

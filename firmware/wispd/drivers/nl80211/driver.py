@@ -10,8 +10,8 @@ Two generic netlink sockets, as wpa_supplicant has:
   at start, TRIGGER_SCAN (so that EBUSY can raise DriverBusy), GET_SCAN,
   NEW_KEY/SET_KEY, SET_STATION, GET_STATION/GET_SURVEY, REQ_SET_REG.  None of
   them waits for the radio, only for the kernel to answer.
-rtnetlink (wispd.rtnl) follows the interface: up/down, removal, a new ifindex;
-/dev/rfkill (wispd.rfkill) follows the radio's kill switch.
+rtnetlink (wispd.platform.rtnl) follows the interface: up/down, removal, a new ifindex;
+/dev/rfkill (wispd.platform.rfkill) follows the radio's kill switch.
 
 When `evt` or the rtnetlink event socket overflows (ENOBUFS), the events in
 between are lost.  The driver then asks the kernel (`_resync`): the link (gone,
@@ -29,15 +29,17 @@ then DISCONNECT), so each path listens to its own events only.
 import errno
 import logging
 
-from wispd import events as ev
-from wispd.drivers import (AUTH_SAE, AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE,
-                           CIPHER_BIP_CMAC_128, CIPHER_NONE, KEY_GROUP, KEY_IGTK,
-                           KEY_PAIRWISE, Capabilities, Driver, DriverBusy, DriverError,
-                           DriverInitError)
-from wispd.drivers import nl80211_msgs as m
+from wispd.drivers import events as ev
+from wispd.drivers.ops import (
+    AUTH_SAE, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE, Capabilities, Driver, DriverBusy, DriverError,
+    DriverInitError)
+from wispd.rsn.defs import (
+    AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_NONE)
+from wispd.drivers.nl80211 import msgs as m
 from wispd.drivers.linkstate import LinkStateMixin
-from wispd.netlink import (NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NetlinkError,
-                           NetlinkSocket, genl_decoder, genl_resolve, release_messages)
+from wispd.platform.netlink import (
+    NETLINK_GENERIC, NLM_F_ACK, NLM_F_DUMP, NetlinkError, NetlinkSocket, genl_decoder,
+    genl_resolve, release_messages)
 
 log = logging.getLogger("wispd.nl80211")
 
@@ -109,8 +111,8 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.evt.on_overrun = self._events_lost
         self.evt.attach(self.eloop)
 
-        from wispd.rfkill import RfkillMonitor
-        from wispd.rtnl import Rtnl
+        from wispd.platform.rfkill import RfkillMonitor
+        from wispd.platform.rtnl import Rtnl
         self.rtnl = Rtnl(self.eloop, self.handle_link, on_overrun=self._events_lost)
         link = self.rtnl.get_link(name=self.ifname)
         if link is None:
@@ -761,7 +763,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
 
     # ------------------------------------------------------------------ link, rfkill
     def handle_link(self, link):
-        from wispd.rtnl import RTM_DELLINK
+        from wispd.platform.rtnl import RTM_DELLINK
         if link.name != self.ifname and link.index != self.ifindex:
             return
         if link.event == RTM_DELLINK:

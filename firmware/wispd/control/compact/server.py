@@ -23,8 +23,9 @@ import struct
 from collections import deque
 
 from wispd import __version__
-from wispd.control import commands, typed
-from wispd.control.text import bind_private, remove_stale, resolve_group
+from wispd.control import commands
+from wispd.control.compact import typed
+from wispd.control.wpactrl.server import bind_private, remove_stale, resolve_group
 
 log = logging.getLogger("wispd.control")
 

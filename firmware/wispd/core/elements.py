@@ -7,19 +7,9 @@ oversized vendor elements.  Parsing never raises; a truncated tail is noted in
 """
 
 from wispd.rsn.ie import IeError, parse_ies, parse_rsn_ie, parse_wpa_ie
-from wispd.drivers import AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_CCMP, CIPHER_TKIP
+from wispd.rsn.defs import (AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_CCMP, CIPHER_TKIP,
+                            EID_DS_PARAMS, EID_EXTENSION, EID_EXT_SUPP_RATES, EID_HT_CAP, EID_RSN, EID_RSNX, EID_SSID, EID_SUPP_RATES, EID_VENDOR, EID_VHT_CAP)
 
-EID_SSID = 0
-EID_SUPP_RATES = 1
-EID_DS_PARAMS = 3
-EID_COUNTRY = 7
-EID_HT_CAP = 45
-EID_RSN = 48
-EID_EXT_SUPP_RATES = 50
-EID_VHT_CAP = 191
-EID_VENDOR = 221
-EID_EXTENSION = 255
-EID_RSNX = 244
 EXT_HE_CAP = 35
 
 OUI_MS_WPA = b"\x00\x50\xf2\x01"

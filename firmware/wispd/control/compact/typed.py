@@ -7,8 +7,7 @@ per result type; commands.TABLE names which one a command uses.  Nothing here
 imports msgpack, so the table costs nothing when the compact socket is off.
 """
 
-from wispd.bss import mac_txt  # noqa: F401  (re-exported for the event parser)
-from wispd.netfields import printf_decode
+from wispd.config.fields import printf_decode
 
 
 def plain(result):

@@ -17,7 +17,7 @@ the FAT boot partition: `wispd.toml` (schema in docs/provisioning.md) or the
   the boot partition (never rewritten: FAT has no journal and that partition
   holds the kernel) and the file system synced, unless `keep_file = true`.
 
-Entry point for init scripts: `python3 -m wispd.provision` (see --help).
+Entry point for init scripts: `python3 -m wispd.config.provision` (see --help).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import os
 import sys
 import time
 
-from wispd import config as wconfig
-from wispd.netfields import ConfigError
+from wispd.config import model as wconfig
+from wispd.config.fields import ConfigError
 
 __all__ = ["ProvisionError", "Provisioning", "load", "parse", "apply", "run",
            "last_result", "find_file", "SEARCH_PATHS", "CUSTOM_TOML_PATHS"]
@@ -586,7 +586,7 @@ def _report(state_dir, out, result, msg, source=None, digest=None, networks=None
     return result, msg
 
 
-USAGE = """usage: python3 -m wispd.provision [options] [--provision PATH]
+USAGE = """usage: python3 -m wispd.config.provision [options] [--provision PATH]
 Apply a provisioning file (wispd.toml or a Raspberry Pi OS custom.toml [wlan])
 to the persistent config, then delete it from the boot partition.
 

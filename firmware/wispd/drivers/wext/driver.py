@@ -3,10 +3,10 @@
 For vendor and staging drivers that only speak wireless extensions, and for
 cfg80211 drivers through its wext compatibility layer (CONFIG_CFG80211_WEXT).
 What it holds: one AF_INET datagram socket for the ioctls, one rtnetlink socket
-(wispd.rtnl) for link state and for the wireless events that arrive as
-RTM_NEWLINK with IFLA_WIRELESS, and /dev/rfkill (wispd.rfkill).  No generic
+(wispd.platform.rtnl) for link state and for the wireless events that arrive as
+RTM_NEWLINK with IFLA_WIRELESS, and /dev/rfkill (wispd.platform.rfkill).  No generic
 netlink socket: `-D wext` really is wext.  EAPOL goes over the core's
-AF_PACKET socket (wispd.l2); wext has no control port.
+AF_PACKET socket (wispd.platform.l2); wext has no control port.
 
 Connecting is a sequence of "set" ioctls.  On cfg80211, setting the ESSID is
 what starts the connection, and setting the frequency, the BSSID or the IE
@@ -27,13 +27,14 @@ import logging
 import os
 import socket
 
-from wispd import events as ev
-from wispd.drivers import (AKM_8021X, AKM_PSK, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                           CIPHER_NONE, CIPHER_TKIP, CIPHER_WEP104, CIPHER_WEP40,
-                           KEY_IGTK, KEY_PAIRWISE, Capabilities, Driver, DriverBusy,
-                           DriverError, DriverInitError)
-from wispd.drivers import wext_abi as w
-from wispd.drivers import wext_scan
+from wispd.drivers import events as ev
+from wispd.rsn.defs import (
+    AKM_8021X, AKM_PSK, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP, CIPHER_WEP104,
+    CIPHER_WEP40)
+from wispd.drivers.ops import (
+    KEY_IGTK, KEY_PAIRWISE, Capabilities, Driver, DriverBusy, DriverError, DriverInitError)
+from wispd.drivers.wext import abi as w
+from wispd.drivers.wext import scan as wext_scan
 from wispd.drivers.linkstate import LinkStateMixin
 
 log = logging.getLogger("wispd.wext")
@@ -131,8 +132,8 @@ class WextDriver(LinkStateMixin, Driver):
             raise DriverInitError("%s: no wireless extensions (SIOCGIWNAME: %s)"
                                   % (self.ifname, os.strerror(e.errno or 0)), e.errno)
         proto = bytes(name[w.IFNAMSIZ:]).split(b"\0", 1)[0].decode("ascii", "replace")
-        from wispd.rfkill import RfkillMonitor
-        from wispd.rtnl import Rtnl
+        from wispd.platform.rfkill import RfkillMonitor
+        from wispd.platform.rtnl import Rtnl
         try:
             self.rtnl = Rtnl(self.eloop, self.handle_link)
             link = self.rtnl.get_link(name=self.ifname)
@@ -517,7 +518,7 @@ class WextDriver(LinkStateMixin, Driver):
 
     # ------------------------------------------------------------------ link, rfkill
     def handle_link(self, link):
-        from wispd.rtnl import RTM_DELLINK
+        from wispd.platform.rtnl import RTM_DELLINK
         if link.index != self.ifindex and link.name != self.ifname:
             return
         if link.event == RTM_DELLINK:

@@ -9,7 +9,7 @@ old list or the new one.  It holds no secrets.
 import logging
 import os
 
-from wispd import config as wconfig
+from wispd.config import model as wconfig
 
 log = logging.getLogger("wispd.recent")
 

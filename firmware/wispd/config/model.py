@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import os
 
-from wispd.netfields import (
+from wispd.config.fields import (
     DEFAULT_GROUP, DEFAULT_KEY_MGMT, DEFAULT_PAIRWISE, DEFAULT_PROTO, GLOBAL_FIELDS,
     NETWORK_FIELDS, SECRET_FIELDS, UNSUPPORTED_GLOBAL_FIELDS, UNSUPPORTED_NETWORK_FIELDS,
-    ConfigError, decode_string, parse_ctrl_interface,
-)
+    ConfigError, decode_string, parse_ctrl_interface)
 
 __all__ = ["Config", "ConfigError", "Network", "dump", "load", "parse", "save"]
 

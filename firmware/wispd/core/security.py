@@ -9,10 +9,11 @@ carries out what the handshake asks for (send a frame, install a key, done).
 
 import logging
 
-from wispd import log as wlog
-from wispd.bss import mac_txt
-from wispd.drivers import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                           CIPHER_NONE, CIPHER_TKIP, AUTH_OPEN, KEY_PAIRWISE, AssocParams)
+from wispd.platform import log as wlog
+from wispd.core.bss import mac_txt
+from wispd.rsn.defs import (
+    AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
+from wispd.drivers.ops import AUTH_OPEN, KEY_PAIRWISE, AssocParams
 from wispd.rsn import ie as rsnie
 
 log = logging.getLogger("wispd.security")
@@ -199,7 +200,7 @@ def start_handshake(iface, event):
         ap_ie = iface.current_bss.elements.rsn
     pmk = None
     if plan.sel.akm == AKM_SAE:
-        from wispd import saeconnect
+        from wispd.core import saeauth as saeconnect
         pmk = saeconnect.pmk(iface)
         if pmk is None:
             raise SecurityError("SAE association without an SAE PMK")
@@ -222,7 +223,7 @@ def _rsnxe_element(bss):
 def handle_eapol(iface, src, data):
     """Run one EAPOL frame through the handshake and do what it asks."""
     from wispd.rsn import handshake as hs
-    from wispd import station as st
+    from wispd.core import station as st
     machine = iface.handshake
     actions = machine.receive_eapol(data)
     for action in actions:
@@ -249,7 +250,7 @@ def handle_eapol(iface, src, data):
                       % (mac_txt(iface.current_bssid() or b"\0" * 6),
                          _CIPHER_TXT.get(iface.plan.sel.group, "?")))
         elif isinstance(action, hs.TransitionDisable):
-            from wispd import saeconnect
+            from wispd.core import saeauth as saeconnect
             saeconnect.transition_disable(iface, action.bitmap)
         elif isinstance(action, hs.Rejected):
             log.info("%s: EAPOL-Key frame dropped: %s", iface.ifname, action.reason)

@@ -10,7 +10,7 @@ vanished would stay a candidate forever.
 import logging
 import time
 
-from wispd import ies
+from wispd.core import elements as ies
 
 log = logging.getLogger("wispd.bss")
 

@@ -12,8 +12,8 @@ recorded messages.  MAC addresses are 6-byte `bytes`, as in the core.
 
 import struct
 
-from wispd.drivers import ScanResult
-from wispd.netlink import pyroute2_netlink
+from wispd.drivers.ops import ScanResult
+from wispd.platform.netlink import pyroute2_netlink
 
 _nl = pyroute2_netlink()
 genlmsg = _nl.genlmsg

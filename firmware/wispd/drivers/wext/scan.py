@@ -14,8 +14,8 @@ record that cannot be framed.  Nothing here raises on malformed input.
 
 import struct
 
-from wispd.drivers import ScanResult
-from wispd.drivers import wext_abi as w
+from wispd.drivers.ops import ScanResult
+from wispd.drivers.wext import abi as w
 
 _HDR = struct.Struct("=HH")
 CAP_ESS = 0x0001

@@ -18,8 +18,9 @@ import struct
 import termios
 from collections import deque
 
-from wispd.control import commands, unixdiag
-from wispd.netfields import SECRET_FIELDS
+from wispd.control import commands
+from wispd.platform import unixdiag
+from wispd.config.fields import SECRET_FIELDS
 
 log = logging.getLogger("wispd.control")
 

@@ -30,15 +30,15 @@ Public API (called by station/security):
 
 import logging
 
-from wispd.bss import mac_txt
-from wispd.drivers import AKM_SAE, AUTH_OPEN, AUTH_SAE, DriverError
+from wispd.core.bss import mac_txt
+from wispd.rsn.defs import AKM_SAE, EID_RSNX
+from wispd.drivers.ops import AUTH_OPEN, AUTH_SAE, DriverError
 from wispd.rsn import ie as rsnie
 from wispd.rsn import sae as saelib
 from wispd.rsn.pmksa import PmksaCache
 
 log = logging.getLogger("wispd.sae")
 
-EID_RSNX = 244
 RSNX_SAE_H2E = 0x20            # bit 5 of the first octet
 STATUS_INVALID_PMKID = 53
 TRANSITION_DISABLE_WPA3_PERSONAL = 0x01
@@ -290,7 +290,7 @@ def _accepted(iface, session, a):
              mac_txt(session.bssid), a.group, (iface.eloop.now() - session.started) * 1000)
     iface.sae_group = a.group
     iface.sae_h2e = session.h2e
-    from wispd import station as st
+    from wispd.core import station as st
     if iface.wpa_state == st.AUTHENTICATING:
         iface.set_state(st.ASSOCIATING)
     try:
@@ -355,7 +355,7 @@ def _apply_transition_disable(iface, network, bitmap):
     cfg = iface.config
     if getattr(cfg, "update_config", False) and getattr(cfg, "path", None):
         try:
-            from wispd import config as wconfig
+            from wispd.config import model as wconfig
             wconfig.save(cfg)
         except Exception as e:  # noqa: BLE001 - a failed save must not break the link
             log.warning("%s: could not save the configuration: %s", iface.ifname, e)

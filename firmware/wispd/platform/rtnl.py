@@ -13,8 +13,8 @@ import logging
 import os
 import socket
 
-from wispd.netlink import (NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NetlinkSocket,
-                           pyroute2_netlink)
+from wispd.platform.netlink import (
+    NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NetlinkSocket, pyroute2_netlink)
 
 log = logging.getLogger("wispd.rtnl")
 

@@ -14,7 +14,7 @@ The work is linear in networks × BSSes per SSID: BSSes are first indexed by
 SSID, so 500 networks and 64 BSSes never meet pairwise.
 """
 
-from wispd import security
+from wispd.core import security
 
 
 class Candidate:

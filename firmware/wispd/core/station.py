@@ -9,14 +9,14 @@ events, EAPOL frames, timeouts and control commands.  It never blocks.
 
 import logging
 
-from wispd import events as ev
-from wispd import log as wlog
-from wispd import selection
-from wispd.bss import BssTable, mac_txt
-from wispd.drivers import (AKM_SAE, DriverBusy, DriverError, KeyParams, ScanParams,
-                           KEY_PAIRWISE)
-from wispd.radio import RadioWorkQueue
-from wispd.ssidtext import ssid_txt
+from wispd.drivers import events as ev
+from wispd.platform import log as wlog
+from wispd.core import selection
+from wispd.core.bss import BssTable, mac_txt
+from wispd.rsn.defs import AKM_SAE
+from wispd.drivers.ops import DriverBusy, DriverError, KeyParams, ScanParams, KEY_PAIRWISE
+from wispd.core.radio import RadioWorkQueue
+from wispd.config.ssidtext import ssid_txt
 
 log = logging.getLogger("wispd.station")
 
@@ -157,7 +157,7 @@ class Interface:
     def open_l2(self):
         if getattr(self.driver, "provides_eapol", False):
             return        # the driver carries EAPOL itself (over nl80211, or a test fake)
-        from wispd.l2 import L2Packet
+        from wispd.platform.l2 import L2Packet
         if self.l2 is not None:
             self.l2.close()
         self.l2 = L2Packet(self.eloop, self.ifname, self.on_eapol)
@@ -310,7 +310,7 @@ class Interface:
 
     def _start_connect(self, work):
         network, bss, plan = work.data
-        from wispd import security
+        from wispd.core import security
         self.connect_work = work
         self.current_network = network
         self.pending_bssid = bss.bssid
@@ -326,7 +326,7 @@ class Interface:
             return
         deferred = False
         if not plan.open and plan.sel.akm == AKM_SAE:
-            from wispd import saeconnect
+            from wispd.core import saeauth as saeconnect
             try:
                 deferred = saeconnect.prepare(self, network, bss, plan, params)
             except (saeconnect.SaeUnavailable, ValueError) as e:
@@ -403,7 +403,7 @@ class Interface:
 
     def reset_link(self):
         if getattr(self, "sae_session", None) is not None:
-            from wispd import saeconnect
+            from wispd.core import saeauth as saeconnect
             saeconnect.cancel(self)
         self.current_bss = None
         self.pending_bssid = None
@@ -440,7 +440,7 @@ class Interface:
 
     def _on_Authenticated(self, event):
         if getattr(self, "sae_session", None) is not None:
-            from wispd import saeconnect
+            from wispd.core import saeauth as saeconnect
             if saeconnect.on_auth(self, event):
                 return
         if self.wpa_state == AUTHENTICATING:
@@ -464,7 +464,7 @@ class Interface:
         self.msg("CTRL-EVENT-ASSOC-REJECT bssid=%s status_code=%d"
                  % (mac_txt(event.bssid or self.current_bssid() or b"\0" * 6), event.status or 0))
         if getattr(self, "sae_pmksa_used", None) is not None:
-            from wispd import saeconnect
+            from wispd.core import saeauth as saeconnect
             saeconnect.assoc_rejected(self, event.status)
         self.connection_failed(event.bssid or self.current_bssid(), "CONN_FAILED")
 
@@ -489,7 +489,7 @@ class Interface:
             # A full-MAC driver ran the handshake itself.
             self.completed()
             return
-        from wispd import security
+        from wispd.core import security
         self.handshake = security.start_handshake(self, event)
         self.eloop.register_timeout(HANDSHAKE_TIMEOUT, self._handshake_timeout)
         early, self.early_eapol = self.early_eapol, []
@@ -537,7 +537,7 @@ class Interface:
     def _on_MichaelMicFailure(self, event):
         log.warning("%s: Michael MIC failure (%s)", self.ifname,
                     "pairwise" if event.unicast else "group")
-        from wispd import security
+        from wispd.core import security
         security.michael_mic_failure(self, event)
 
     def _on_BeaconLoss(self, event):
@@ -597,7 +597,7 @@ class Interface:
         if self.handshake is None:
             log.debug("%s: EAPOL from %s outside a connection, dropped", self.ifname, mac_txt(src))
             return
-        from wispd import security
+        from wispd.core import security
         security.handle_eapol(self, src, data)
 
     def install_key(self, kind, cipher, key_idx, key, seq, set_tx, addr=None):
@@ -770,7 +770,7 @@ class Interface:
                             ("key_mgmt", "NONE")))
         out.append(("wpa_state", self.wpa_state))
         out.append(("address", mac_txt(self.addr)))
-        from wispd import security as _sec
+        from wispd.core import security as _sec
         out.extend(_sec.status_note(self))
         return out
 

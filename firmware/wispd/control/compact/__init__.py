@@ -1,0 +1,2 @@
+"""The compact protocol (msgpack over SEQPACKET) for the fleet agent.
+"""

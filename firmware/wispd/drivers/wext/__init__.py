@@ -1,0 +1,2 @@
+"""The wext driver: wireless-extensions ioctls and RTM_NEWLINK wireless events.
+"""

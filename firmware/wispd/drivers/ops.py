@@ -34,10 +34,10 @@ class Capabilities:
     """What a driver and its radio can do; filled in by get_capa()."""
 
     __slots__ = ("ciphers", "akms", "freqs", "sme", "connect", "sae", "pmf",
-                 "max_scan_ssids", "wext", "control_port")
+                 "max_scan_ssids", "wext")
 
     def __init__(self, ciphers=(), akms=(), freqs=(), sme=True, connect=False,
-                 sae=False, pmf=False, max_scan_ssids=4, wext=False, control_port=True):
+                 sae=False, pmf=False, max_scan_ssids=4, wext=False):
         self.ciphers = frozenset(ciphers)
         self.akms = frozenset(akms)
         self.freqs = tuple(freqs)
@@ -47,7 +47,6 @@ class Capabilities:
         self.pmf = pmf                    # the kernel really protects management frames
         self.max_scan_ssids = max_scan_ssids
         self.wext = wext
-        self.control_port = control_port
 
     def __repr__(self):
         return "Capabilities(%s)" % ", ".join(

@@ -181,7 +181,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         return Capabilities(ciphers=w.ciphers, akms=akms, freqs=w.freqs, sme=sme,
                             connect=m.CMD_CONNECT in cmds, sae=sae,
                             pmf=CIPHER_BIP_CMAC_128 in w.ciphers,
-                            max_scan_ssids=w.max_scan_ssids or 1, control_port=True)
+                            max_scan_ssids=w.max_scan_ssids or 1)
 
     def _close_sockets(self):
         for name in ("rfkill", "rtnl", "evt", "cmd"):

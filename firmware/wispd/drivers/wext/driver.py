@@ -190,8 +190,7 @@ class WextDriver(LinkStateMixin, Driver):
         # One SSID per iw_scan_req: the core asks for [wildcard, hidden]; the
         # driver probes for the hidden one (beacons of the others still count).
         return Capabilities(ciphers=ciphers, akms=akms, freqs=rng.get("freqs", ()), sme=False,
-                            connect=True, sae=False, pmf=False, max_scan_ssids=2, wext=True,
-                            control_port=False)
+                            connect=True, sae=False, pmf=False, max_scan_ssids=2, wext=True)
 
     def _set_mode_managed(self, up):
         try:

@@ -18,7 +18,7 @@ from collections import deque
 import msgpack
 
 DEFAULT_PATH = "/run/wispd/control"
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_MESSAGE = 65536
 
 

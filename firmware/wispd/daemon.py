@@ -13,6 +13,8 @@ import signal
 from wispd.config import model as wconfig
 from wispd.platform import log as wlog
 from wispd.control import commands
+from wispd.control.wpactrl import events as wpactrl_events
+from wispd.core import notify as nt
 from wispd.control.wpactrl.server import TextControl, make_ctrl_dir
 from wispd.drivers.ops import DriverInitError, driver_class
 from wispd.config.fields import ConfigError
@@ -54,6 +56,7 @@ class Daemon:
         self.global_control = None
         self.state_dir = state_dir
         self.exit_code = 0
+        self.subscribers = []
 
     # ------------------------------------------------------------------ set-up
     def load_config(self, spec):
@@ -101,7 +104,7 @@ class Daemon:
             from wispd.config.recent import RecentFrequencies
             store = RecentFrequencies(os.path.join(self.state_dir, "recent-%s" % spec.ifname))
         iface = Interface(self.eloop, spec.ifname, None, cfg, None, state_store=store)
-        iface.emit = lambda level, text, iface=iface: self.emit(iface, level, text)
+        iface.notify = lambda notification, iface=iface: self.publish(iface, notification)
         ctrl_dir = ctrl_override or cfg.ctrl_dir
         group = cfg.ctrl_group
         if ctrl_override and ctrl_override.startswith("DIR="):
@@ -137,16 +140,27 @@ class Daemon:
         return None
 
     # ------------------------------------------------------------------ events
-    def emit(self, iface, level, text):
-        logger = logging.getLogger("wispd")
-        logger.log(wlog.py_level(level), "%s: %s", iface.ifname, text)
-        control = self.controls.get(iface)
-        if control is not None:
-            control.event(level, text)
-        if self.global_control is not None:
-            self.global_control.event(level, "IFNAME=%s %s" % (iface.ifname, text))
-        for listener in getattr(self, "listeners", ()):
-            listener(iface, level, text)
+    def subscribe(self, callback):
+        """callback(iface, notification) for every core.notify object, after the
+        log and the wpa_ctrl monitors have had it (the hook, the compact socket)."""
+        self.subscribers.append(callback)
+
+    def unsubscribe(self, callback):
+        if callback in self.subscribers:
+            self.subscribers.remove(callback)
+
+    def publish(self, iface, notification):
+        text = wpactrl_events.render(notification)
+        if text is not None:
+            level = notification.level
+            log.log(wlog.py_level(level), "%s: %s", iface.ifname, text)
+            control = self.controls.get(iface)
+            if control is not None:
+                control.event(level, text)
+            if self.global_control is not None:
+                self.global_control.event(level, "IFNAME=%s %s" % (iface.ifname, text))
+        for callback in list(self.subscribers):
+            callback(iface, notification)
 
     def _control_of(self, ctx):
         control, addr = ctx.client
@@ -195,7 +209,7 @@ class Daemon:
     def remove_network(self, iface, net):
         iface.config.remove_network(net.id)
         iface.network_removed(net)
-        iface.msg("CTRL-EVENT-NETWORK-REMOVED %d" % net.id)      # as wpa_supplicant 2.10
+        iface.notify(nt.NetworkRemoved(net.id))      # as wpa_supplicant 2.10
 
     def enable_network(self, iface, net, enable):
         net.set("disabled", "0" if enable else "1")
@@ -251,7 +265,7 @@ class Daemon:
     # ------------------------------------------------------------------ shutdown
     def shutdown(self):
         for iface in list(self.interfaces):
-            iface.emit(wlog.INFO, "CTRL-EVENT-TERMINATING")
+            iface.notify(nt.Terminating())
             try:
                 iface.stop()
             except Exception:

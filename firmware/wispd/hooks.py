@@ -6,7 +6,7 @@ WPA_CTRL_DIR in the environment, plus WISPD_SSID and WISPD_BSSID. Like wpa_cli,
 CONNECTED runs when the link comes up or moves to another network, and
 DISCONNECTED only after a CONNECTED (a failed attempt is no disconnect).
 
-It lives inside the daemon (a Daemon listener) rather than in a second
+It lives inside the daemon (a Daemon subscriber, to typed notifications) rather than in a second
 process watching the control socket: that would be another interpreter's
 worth of RAM for two events. The script is started with posix_spawn (no
 subprocess/threading imports), never waited for in line; finished children
@@ -15,11 +15,12 @@ are reaped from an eloop timeout.
 
 import logging
 import os
-import re
+
+from wispd.core import notify as nt
+from wispd.core.bss import mac_txt
 
 log = logging.getLogger("wispd")
 
-_BSSID_RE = re.compile(r"(?:Connection to |bssid=)([0-9a-fA-F:]{17})")
 REAP_INTERVAL = 0.5
 
 
@@ -31,32 +32,32 @@ class HookRunner:
         self.connected = {}         # ifname -> network id of the last CONNECTED
         self.children = {}          # pid -> description
 
-    def __call__(self, iface, level, text):
-        if text.startswith("CTRL-EVENT-CONNECTED"):
+    def __call__(self, iface, notification):
+        kind = type(notification)
+        if kind is nt.Connected:
             net = iface.current_network
             net_id = net.id if net is not None else -1
             if self.connected.get(iface.ifname) != net_id:
                 self.connected[iface.ifname] = net_id
-                self.run(iface, "CONNECTED", net, text)
-        elif text.startswith("CTRL-EVENT-DISCONNECTED"):
+                self.run(iface, "CONNECTED", net, notification.bssid)
+        elif kind is nt.Disconnected:
             if self.connected.pop(iface.ifname, None) is not None:
-                self.run(iface, "DISCONNECTED", iface.current_network, text)
+                self.run(iface, "DISCONNECTED", iface.current_network, notification.bssid)
 
-    def environment(self, iface, net, text):
+    def environment(self, iface, net, bssid):
         env = dict(os.environ)
-        m = _BSSID_RE.search(text)
         env["WPA_ID"] = str(net.id) if net is not None else ""
         env["WPA_ID_STR"] = (net.id_str or "") if net is not None else ""
         env["WPA_CTRL_DIR"] = self.ctrl_dir_of(iface) or ""
         ssid = net.ssid_bytes if net is not None else None
         env["WISPD_SSID"] = ssid.decode("utf-8", "replace") if ssid else ""
-        env["WISPD_BSSID"] = m.group(1).lower() if m else ""
+        env["WISPD_BSSID"] = mac_txt(bssid) if bssid else ""
         return env
 
-    def run(self, iface, event, net, text):
+    def run(self, iface, event, net, bssid):
         argv = [self.path, iface.ifname, event]
         try:
-            pid = os.posix_spawn(self.path, argv, self.environment(iface, net, text))
+            pid = os.posix_spawn(self.path, argv, self.environment(iface, net, bssid))
         except OSError as e:
             log.error("%s: hook %s %s: cannot run: %s", iface.ifname, self.path, event,
                       e.strerror or e)
@@ -83,7 +84,7 @@ class HookRunner:
 
 
 def install(daemon, path):
-    """Attach a hook script to a Daemon (its `listeners` list)."""
+    """Attach a hook script to a Daemon's notifications."""
     from wispd.config import model as wconfig
 
     def ctrl_dir_of(iface):
@@ -95,8 +96,5 @@ def install(daemon, path):
         return iface.config.ctrl_dir
 
     runner = HookRunner(daemon.eloop, path, ctrl_dir_of)
-    listeners = getattr(daemon, "listeners", None)
-    if listeners is None:
-        listeners = daemon.listeners = []
-    listeners.append(runner)
+    daemon.subscribe(runner)
     return runner

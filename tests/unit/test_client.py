@@ -38,7 +38,7 @@ def test_client_only_needs_msgpack():
 def test_hello_status_and_events(wispd):
     d = wispd()
     with client.Client(d.control, timeout=5) as c:
-        assert c.hello["proto"] == 1 and c.hello["interfaces"] == ["fake0"]
+        assert c.hello["proto"] == 2 and c.hello["interfaces"] == ["fake0"]
         c.subscribe(["connected", "disconnected"])
         st = c.status()
         if st["state"] != "COMPLETED":

@@ -17,7 +17,8 @@ from harness import Harness
 from wispd.platform import log as wlog
 from wispd.core import station
 from wispd.control import commands
-from wispd.control.compact import server as compact, typed
+from wispd.control.compact import server as compact
+from wispd.core import notify as nt
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 
@@ -60,7 +61,7 @@ def test_hello_lists_every_op_and_socket_mode(env):
     assert c.hello["interfaces"] == ["fake0"]
     assert c.hello["limits"]["max_message"] == 65536
     assert os.stat(h.srv.path).st_mode & 0o777 == 0o660
-    assert c.call("hello")["result"]["proto"] == 1
+    assert c.call("hello")["result"]["proto"] == 2
 
 
 def test_every_text_command_has_a_compact_op():
@@ -222,7 +223,7 @@ def test_networks_apply_needs_update_config_to_save(env):
     (msgpack.packb({"id": "x", "op": "ping"}), "bad_request"),
     (msgpack.packb({"id": 1, "op": "nope"}), "unknown_op"),
     (msgpack.packb({"id": 1, "op": 7}), "unknown_op"),
-    (msgpack.packb({"id": 1, "op": "ping", "v": 2}), "unknown_version"),
+    (msgpack.packb({"id": 1, "op": "ping", "v": 3}), "unknown_version"),
     (msgpack.packb({"id": 1, "op": "ping", "args": [1]}), "bad_request"),
     (msgpack.packb({"id": 1, "op": "ping", "iface": 5}), "bad_request"),
     (msgpack.packb({"id": 1, "op": "status", "iface": "wlan9"}), "no_such_interface"),
@@ -401,9 +402,10 @@ def test_subscription_filters(env):
     assert "bss_added" in [e["event"] for e in debug.events]
     assert other_if.events == [] and none.events == []
     assert debug.call("unsubscribe")["result"] is True
-    h.iface.msg("CTRL-EVENT-X")
+    seen = len(debug.events)
+    h.iface.notify(nt.ScanStarted())
     debug.call("ping")
-    assert debug.events[-1]["event"] != "x"
+    assert len(debug.events) == seen
     r = debug.call("subscribe", {"level": 9})
     assert r["error"]["code"] == "invalid_argument"
     r = debug.call("subscribe", {"events": "connected"})
@@ -444,7 +446,7 @@ def test_slow_subscriber_gets_events_dropped_and_others_are_served(env):
     fast = h.compact_client()
     n = 3000
     for i in range(n):
-        h.iface.msg("CTRL-EVENT-TEST n=%d" % i)
+        h.iface.notify(nt.NetworkAdded(i))
     assert slow.sock.fileno() >= 0
     assert len(h.srv.conns) == 2
     st = h.srv.conns[next(k for k, v in h.srv.conns.items() if v.sub is not None)]
@@ -469,9 +471,9 @@ def test_slow_subscriber_gets_events_dropped_and_others_are_served(env):
     assert len(missing) == dropped[0]["count"] and missing[-1] == gap_end
     assert missing == list(range(missing[0], gap_end + 1))
     # After resync, events flow normally again with the next seq.
-    h.iface.msg("CTRL-EVENT-AFTER")
+    h.iface.notify(nt.Terminating())
     msg = slow.recv()
-    assert msg["event"] == "after" and msg["seq"] == n + 1
+    assert msg["event"] == "terminating" and msg["seq"] == n + 1
 
 
 def _drain(h, c):
@@ -504,7 +506,7 @@ def test_stuck_subscriber_is_disconnected_a_slow_one_is_not(env, monkeypatch):
     slow_got = []
     for i in range(n):
         clock[0] += 0.01                   # a flood of ~30 s
-        h.iface.msg("CTRL-EVENT-TEST n=%d" % i)
+        h.iface.notify(nt.NetworkAdded(i))
         if i % 400 == 399:                 # reads now and then, far less than it is sent
             slow_got += _drain(h, slow)
     # Count and time both passed for the stuck one: gone; the slow one stays.
@@ -513,9 +515,9 @@ def test_stuck_subscriber_is_disconnected_a_slow_one_is_not(env, monkeypatch):
     # The stuck one finds what was queued for it, then the hang-up.
     got = _drain(h, stuck)
     assert stuck.closed and 0 < len(got) <= n
-    h.iface.msg("CTRL-EVENT-AFTER")
+    h.iface.notify(nt.Terminating())
     last = [m for m in _drain(h, slow) if m["type"] == "event"][-1]
-    assert last["event"] == "after" and last["seq"] == n + 1
+    assert last["event"] == "terminating" and last["seq"] == n + 1
 
 
 def test_burst_without_reading_is_not_a_stall(env, monkeypatch):
@@ -526,7 +528,7 @@ def test_burst_without_reading_is_not_a_stall(env, monkeypatch):
     c = h.compact_client()
     c.call("subscribe")
     for i in range(3000):
-        h.iface.msg("CTRL-EVENT-TEST n=%d" % i)
+        h.iface.notify(nt.NetworkAdded(i))
     assert len(h.srv.conns) == 1
 
 
@@ -555,40 +557,6 @@ def test_client_not_reading_replies_is_not_read_either(env, monkeypatch):
 
 
 # ------------------------------------------------------------------ pure parts
-@pytest.mark.parametrize("text,name,fields", [
-    ("CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 completed [id=3 id_str=home]",
-     "connected", {"bssid": b"\x02\0\0\0\0\x01", "id": 3, "id_str": "home"}),
-    ("CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:00:01 reason=3 locally_generated=1",
-     "disconnected", {"bssid": b"\x02\0\0\0\0\x01", "reason": 3, "locally_generated": 1}),
-    ('CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="a b" auth_failures=1 duration=10 '
-     'reason=WRONG_KEY', "ssid_temp_disabled",
-     {"id": 0, "ssid": b"a b", "auth_failures": 1, "duration": 10, "reason": "WRONG_KEY"}),
-    # An escaped quote does not end the value; the SSID comes back raw (issue 10).
-    (r'CTRL-EVENT-SSID-REENABLED id=1 ssid="q\"uo\\te\x00" x=1', "ssid_reenabled",
-     {"id": 1, "ssid": b'q"uo\\te\x00', "x": 1}),
-    ("CTRL-EVENT-SCAN-STARTED ", "scan_started", {}),
-    ("CTRL-EVENT-BSS-ADDED 4 02:00:00:00:00:01", "bss_added",
-     {"id": 4, "bssid": b"\x02\0\0\0\0\x01"}),
-    ("Trying to associate with 02:00:00:00:00:01 (SSID='caf e' freq=2437 MHz)", "associating",
-     {"bssid": b"\x02\0\0\0\0\x01", "ssid": b"caf e", "freq": 2437}),
-    # The SSID comes back as its raw octets, not as the escaped text (issue 10).
-    (r"Trying to associate with 02:00:00:00:00:01 (SSID='a\x00\n\\\"\xff' freq=2412 MHz)",
-     "associating", {"bssid": b"\x02\0\0\0\0\x01", "ssid": b'a\x00\n\\"\xff', "freq": 2412}),
-    ("Associated with 02:00:00:00:00:01", "associated", {"bssid": b"\x02\0\0\0\0\x01"}),
-    ("WPA: 4-Way Handshake failed - pre-shared key may be incorrect", "wrong_key", {}),
-    ("CTRL-EVENT-SIGNAL-CHANGE above=0 signal=-70 noise=0 txrate=0", "signal_change",
-     {"above": 0, "signal": -70, "noise": 0, "txrate": 0}),
-    ("something else", "message", {}),
-    ("CTRL-EVENT-ODD =x key= k=v", "odd", {"k": "v", "key": ""}),
-    # "²" passed isdigit() and then broke int() inside every subscriber's event
-    # (an id_str of "²" is a valid setting; found by fuzzing the BSS command).
-    ("CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 completed [id=3 id_str=\u00b2]",
-     "connected", {"bssid": b"\x02\0\0\0\0\x01", "id": 3, "id_str": "\u00b2"}),
-])
-def test_parse_event(text, name, fields):
-    assert typed.parse_event(text) == (name, fields)
-
-
 def test_convert_args():
     cmd = commands.BY_OP["log_level"]
     assert compact.convert_args(cmd, {}) == []
@@ -631,3 +599,23 @@ def test_msgpack_is_only_imported_with_the_compact_socket():
     out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]      # even the module defers it to CompactServer()
+
+
+def test_event_fields_travel_typed_not_parsed_from_text(env):
+    """Version 2: an id_str of digits stays a string, an SSID with a quote and a
+    NUL arrives as its octets, and `raw` is still the wpa_ctrl line."""
+    h = env()
+    c = h.compact_client()
+    c.call("subscribe")
+    ssid = b'a"b\x00c'
+    h.iface.notify(nt.Connected(b"\x02\0\0\0\0\x01", 3, "42", ssid))
+    h.iface.notify(nt.Associating(b"\x02\0\0\0\0\x01", ssid, 2437))
+    h.iface.notify(nt.RegdomChange("CORE", "COUNTRY", "00"))
+    c.call("ping")
+    got = {e["event"]: e for e in c.events}
+    conn = got["connected"]["data"]
+    assert conn == {"bssid": b"\x02\0\0\0\0\x01", "id": 3, "id_str": "42", "ssid": ssid}
+    assert got["connected"]["raw"] == ("CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 "
+                                       "completed [id=3 id_str=42]")
+    assert got["associating"]["data"]["ssid"] == ssid
+    assert got["regdom_change"]["data"]["alpha2"] == "00"     # was the int 0 in version 1

@@ -21,6 +21,12 @@ from wispd.platform.eloop import ALL
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 AP1 = "02:00:00:00:00:01"
 AP2 = "02:00:00:00:00:02"
+from wispd.core import notify as nt
+
+# One notification of each level, and the line wpa_ctrl monitors get for it.
+DEBUG_EV, DEBUG_TXT = nt.BssAdded(7, b"\x02\0\0\0\0\x07"), "CTRL-EVENT-BSS-ADDED 7 02:00:00:00:00:07"
+INFO_EV, INFO_TXT = nt.ScanStarted(), "CTRL-EVENT-SCAN-STARTED "
+WARNING_EV, WARNING_TXT = nt.MichaelMicFailure(), "WPA: Michael MIC failure detected"
 
 
 @pytest.fixture
@@ -478,26 +484,26 @@ def test_attach_detach_level_filtering(h):
     assert c.request("ATTACH") == "OK\n"
     c.drain()
     c.events.clear()
-    x.iface.emit(wlog.DEBUG, "TEST-DEBUG")
-    x.iface.emit(wlog.INFO, "TEST-INFO")
-    x.iface.emit(wlog.WARNING, "TEST-WARNING")
+    x.iface.notify(DEBUG_EV)
+    x.iface.notify(INFO_EV)
+    x.iface.notify(WARNING_EV)
     c.drain()
-    assert c.events == ["<3>TEST-INFO", "<4>TEST-WARNING"]   # default level: INFO
+    assert c.events == ["<3>" + INFO_TXT, "<4>" + WARNING_TXT]   # default level: INFO
     c.events.clear()
     assert c.request("LEVEL 4") == "OK\n"
-    x.iface.emit(wlog.INFO, "TEST-INFO")
-    x.iface.emit(wlog.WARNING, "TEST-WARNING")
+    x.iface.notify(INFO_EV)
+    x.iface.notify(WARNING_EV)
     c.drain()
-    assert c.events == ["<4>TEST-WARNING"]
+    assert c.events == ["<4>" + WARNING_TXT]
     c.events.clear()
     assert c.request("LEVEL 2") == "OK\n"
-    x.iface.emit(wlog.DEBUG, "TEST-DEBUG")
+    x.iface.notify(DEBUG_EV)
     c.drain()
-    assert c.events == ["<2>TEST-DEBUG"]
+    assert c.events == ["<2>" + DEBUG_TXT]
     c.events.clear()
     assert c.request("LEVEL x") == "FAIL\n"
     assert c.request("DETACH") == "OK\n"
-    x.iface.emit(wlog.WARNING, "TEST-WARNING")
+    x.iface.notify(WARNING_EV)
     c.drain()
     other.drain()
     assert c.events == [] and other.events == []     # the other never attached
@@ -513,10 +519,10 @@ def test_monitor_whose_socket_is_gone_is_detached(h):
     control = x.daemon.controls[x.iface]
     assert len(control.monitors) == 2
     os.unlink(c.local)
-    x.iface.emit(wlog.INFO, "TEST-EVENT")
+    x.iface.notify(INFO_EV)
     assert list(control.monitors) == [keep.sock.getsockname()]
     keep.drain()
-    assert "<3>TEST-EVENT" in keep.events
+    assert "<3>" + INFO_TXT in keep.events
     assert keep.request("PING") == "PONG\n"
 
 
@@ -530,9 +536,9 @@ def test_monitor_that_keeps_failing_is_detached(h, monkeypatch):
         return False            # e.g. the client's receive buffer is full
     monkeypatch.setattr(control, "_send", full)
     for i in range(ctext.MONITOR_MAX_ERRORS):
-        x.iface.emit(wlog.INFO, "TEST-%d" % i)
+        x.iface.notify(nt.NetworkAdded(i))
     assert len(control.monitors) == 1
-    x.iface.emit(wlog.INFO, "TEST-last")
+    x.iface.notify(nt.NetworkAdded(-1))
     assert control.monitors == {}
 
 
@@ -550,7 +556,7 @@ def test_stuck_monitor_real_socket_detached_reader_gets_everything(h, caplog):
     control = x.daemon.controls[x.iface]
     n = 3000
     for i in range(n):
-        x.iface.emit(wlog.INFO, "TEST-%d" % i)
+        x.iface.notify(nt.NetworkAdded(i))
         reader.drain()
         if i % 50 == 49:          # let the throttle's timer run now and then
             x.loop.run_once(ctext.CHECK_INTERVAL)
@@ -559,8 +565,8 @@ def test_stuck_monitor_real_socket_detached_reader_gets_everything(h, caplog):
     x.run_until(lambda: not control.pending and (reader.drain() or True))
     reader.drain()
     # (the fake driver's own scan events come in between when the loop runs)
-    got = [e for e in reader.events if e.startswith("<3>TEST-")]
-    assert got == ["<3>TEST-%d" % i for i in range(n)]
+    got = [e for e in reader.events if e.startswith("<3>CTRL-EVENT-NETWORK-ADDED ")]
+    assert got == ["<3>CTRL-EVENT-NETWORK-ADDED %d" % i for i in range(n)]
     assert list(control.monitors) == [reader.sock.getsockname()]
     assert re.search(r"detaching monitor .*: it does not read its events", caplog.text)
     stuck.drain()
@@ -728,9 +734,9 @@ def test_global_control_socket(h, tmp_path):
     assert g.request("ATTACH") == "OK\n"
     g.drain()
     g.events.clear()
-    x.iface.emit(wlog.INFO, "TEST-EVENT")
+    x.iface.notify(INFO_EV)
     g.drain()
-    assert g.events == ["<3>IFNAME=fake0 TEST-EVENT"]
+    assert g.events == ["<3>IFNAME=fake0 " + INFO_TXT]
 
 
 def test_shutdown_deauthenticates_and_removes_socket(h):

@@ -14,6 +14,7 @@ or a value; they raise CommandError for a failure with a stable code.
 import logging
 
 from wispd.platform import log as wlog
+from wispd.core import notify
 from wispd.core.bss import mac_txt
 from wispd.control.wpactrl import reply
 from wispd.control.compact import typed
@@ -213,7 +214,7 @@ def h_add_network(ctx):
     # wpa_supplicant adds new networks disabled so a half-configured one is never used.
     net.set("disabled", "1")
     if ctx.iface is not None:
-        ctx.iface.msg("CTRL-EVENT-NETWORK-ADDED %d" % net.id)     # as wpa_supplicant 2.10
+        ctx.iface.notify(notify.NetworkAdded(net.id))     # as wpa_supplicant 2.10
     return net.id
 
 
@@ -454,7 +455,7 @@ def h_networks_apply(ctx, networks, save=True):
         except (OSError, ConfigError) as e:
             raise CommandError("save_failed", str(e))
     iface.replace_config(cfg)
-    iface.msg("CTRL-EVENT-NETWORKS-APPLIED count=%d saved=%d" % (len(built), int(save)))
+    iface.notify(notify.NetworksApplied(len(built), bool(save)))
     return {"ids": [n.id for n in built], "saved": bool(save)}
 
 

@@ -30,6 +30,7 @@ Public API (called by station/security):
 
 import logging
 
+from wispd.core import notify as nt
 from wispd.core.bss import mac_txt
 from wispd.rsn.defs import AKM_SAE, EID_RSNX
 from wispd.drivers.ops import AUTH_OPEN, AUTH_SAE, DriverError
@@ -305,11 +306,9 @@ def _failed(iface, session, a):
     iface.sae_session = None
     network = session.network
     log.info("%s: SAE with %s failed: %s", iface.ifname, mac_txt(session.bssid), a.reason)
-    iface.msg("SME: SAE authentication with %s failed: %s" % (mac_txt(session.bssid),
-                                                               a.reason))
+    iface.notify(nt.SaeFailed(session.bssid, a.reason))
     if a.status is not None:
-        iface.msg("CTRL-EVENT-AUTH-REJECT %s auth_type=3 auth_transaction=%d status_code=%d"
-                  % (mac_txt(session.bssid), 2 if a.wrong_password else 1, a.status))
+        iface.notify(nt.AuthRejected(session.bssid, 3, 2 if a.wrong_password else 1, a.status))
     try:
         iface.driver.deauthenticate(session.bssid, 1)
     except DriverError:
@@ -349,7 +348,7 @@ def _apply_transition_disable(iface, network, bitmap):
         return
     new = " ".join(k for k in sorted(km) if k not in ("WPA-PSK", "WPA-PSK-SHA256"))
     network.set("key_mgmt", new)
-    iface.msg("TRANSITION-DISABLE %02x" % bitmap)
+    iface.notify(nt.TransitionDisable(bitmap))
     log.info("%s: transition disable: network %d now key_mgmt=%s", iface.ifname, network.id,
              new)
     cfg = iface.config

@@ -10,7 +10,7 @@ carries out what the handshake asks for (send a frame, install a key, done).
 import logging
 
 from wispd.platform import log as wlog
-from wispd.core.bss import mac_txt
+from wispd.core import notify as nt
 from wispd.rsn.defs import (
     AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
 from wispd.drivers.ops import AUTH_OPEN, KEY_PAIRWISE, AssocParams
@@ -239,16 +239,14 @@ def handle_eapol(iface, src, data):
                               action.seq, action.set_tx, action.addr)
         elif isinstance(action, hs.Completed):
             # Also after a PTK rekey on a live link, as wpa_supplicant reports it.
-            iface.msg("WPA: Key negotiation completed with %s [PTK=%s GTK=%s]"
-                      % (mac_txt(iface.current_bssid() or b"\0" * 6),
-                         _CIPHER_TXT.get(iface.plan.sel.pairwise, "?"),
-                         _CIPHER_TXT.get(iface.plan.sel.group, "?")))
+            iface.notify(nt.KeyNegotiationCompleted(
+                iface.current_bssid(), _CIPHER_TXT.get(iface.plan.sel.pairwise, "?"),
+                _CIPHER_TXT.get(iface.plan.sel.group, "?")))
             if iface.wpa_state != st.COMPLETED:
                 iface.completed()
         elif isinstance(action, hs.GroupRekeyed):
-            iface.msg("WPA: Group rekeying completed with %s [GTK=%s]"
-                      % (mac_txt(iface.current_bssid() or b"\0" * 6),
-                         _CIPHER_TXT.get(iface.plan.sel.group, "?")))
+            iface.notify(nt.GroupRekeyed(iface.current_bssid(),
+                                         _CIPHER_TXT.get(iface.plan.sel.group, "?")))
         elif isinstance(action, hs.TransitionDisable):
             from wispd.core import saeauth as saeconnect
             saeconnect.transition_disable(iface, action.bitmap)
@@ -265,9 +263,9 @@ def michael_mic_failure(iface, event):
     now = iface.eloop.now()
     last = getattr(iface, "last_mic_failure", None)
     iface.last_mic_failure = now
-    iface.emit(wlog.WARNING, "WPA: Michael MIC failure detected")
+    iface.notify(nt.MichaelMicFailure())
     if last is not None and now - last < 60:
-        iface.emit(wlog.WARNING, "WPA: TKIP countermeasures started")
+        iface.notify(nt.TkipCountermeasures())
         iface.driver.deauthenticate(iface.current_bssid(), REASON_MIC_FAILURE)
         iface.disconnect()
         iface.eloop.register_timeout(60, iface.reconnect)

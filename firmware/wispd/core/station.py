@@ -10,7 +10,7 @@ events, EAPOL frames, timeouts and control commands.  It never blocks.
 import logging
 
 from wispd.drivers import events as ev
-from wispd.platform import log as wlog
+from wispd.core import notify as nt
 from wispd.core import selection
 from wispd.core.bss import BssTable, mac_txt
 from wispd.rsn.defs import AKM_SAE
@@ -67,14 +67,14 @@ class NetworkState:
 
 
 class Interface:
-    def __init__(self, eloop, ifname, driver, config, emit, state_store=None):
-        """emit(level, text) delivers a message to the log and to the control
-        monitors; state_store remembers recent frequencies (fast reconnect)."""
+    def __init__(self, eloop, ifname, driver, config, notify, state_store=None):
+        """notify(notification) hands a core.notify object to the daemon's
+        subscribers; state_store remembers recent frequencies (fast reconnect)."""
         self.eloop = eloop
         self.ifname = ifname
         self.driver = driver
         self.config = config
-        self.emit = emit
+        self.notify = notify
         self.state_store = state_store
         self.wpa_state = DISCONNECTED
         self.bss = BssTable(on_added=self._bss_added, on_removed=self._bss_removed)
@@ -106,14 +106,12 @@ class Interface:
                          "connected_total": 0.0}
 
     # ------------------------------------------------------------------ helpers
-    def msg(self, text, level=wlog.INFO):
-        self.emit(level, text)
-
     def set_state(self, state):
         if state != self.wpa_state:
             log.debug("%s: State: %s -> %s", self.ifname, self.wpa_state, state)
             old = self.wpa_state
             self.wpa_state = state
+            self.notify(nt.StateChanged(old, state))
             if state == COMPLETED:
                 self.counters["connected_since"] = self.eloop.now()
             elif old == COMPLETED:
@@ -132,10 +130,10 @@ class Interface:
         return not network.disabled and self.nstate(network).disabled_until <= self.eloop.now()
 
     def _bss_added(self, bss):
-        self.msg("CTRL-EVENT-BSS-ADDED %d %s" % (bss.id, bss.bssid_txt), wlog.DEBUG)
+        self.notify(nt.BssAdded(bss.id, bss.bssid))
 
     def _bss_removed(self, bss):
-        self.msg("CTRL-EVENT-BSS-REMOVED %d %s" % (bss.id, bss.bssid_txt), wlog.DEBUG)
+        self.notify(nt.BssRemoved(bss.id, bss.bssid))
 
     # ------------------------------------------------------------------ lifecycle
     def start(self):
@@ -245,17 +243,17 @@ class Interface:
         self.scan_fast = fast
         if self.wpa_state in (DISCONNECTED, INACTIVE):
             self.set_state(SCANNING)
-        self.msg("CTRL-EVENT-SCAN-STARTED ")
+        self.notify(nt.ScanStarted())
 
     def _scan_finished(self, aborted):
         work, self.scan_work = self.scan_work, None
         freqs, fast = self.scan_freqs, self.scan_fast
         if aborted:
-            self.msg("CTRL-EVENT-SCAN-FAILED ret=-1 retry=1")
+            self.notify(nt.ScanFailed(-1, 1))
         else:
             results = self.driver.get_scan_results()
             self.bss.update(results, freqs, self.eloop.now(), keep=self.current_bssid())
-            self.msg("CTRL-EVENT-SCAN-RESULTS ")
+            self.notify(nt.ScanResults())
             if not fast:
                 self.need_full_scan = False
         if work is not None:
@@ -278,7 +276,7 @@ class Interface:
             if not enabled:
                 self.set_state(INACTIVE)
                 return
-            self.msg("CTRL-EVENT-NETWORK-NOT-FOUND ")
+            self.notify(nt.NetworkNotFound())
             self.schedule_rescan(partial)
             return
         self.rescan_count = 0
@@ -330,11 +328,10 @@ class Interface:
             try:
                 deferred = saeconnect.prepare(self, network, bss, plan, params)
             except (saeconnect.SaeUnavailable, ValueError) as e:
-                self.msg("SME: SAE with %s not possible: %s" % (bss.bssid_txt, e), wlog.WARNING)
+                self.notify(nt.SaeUnusable(bss.bssid, str(e)))
                 self.connection_failed(bss.bssid, "CONN_FAILED")
                 return
-        self.msg("Trying to associate with %s (SSID='%s' freq=%d MHz)"
-                 % (bss.bssid_txt, ssid_txt(network.ssid_bytes), bss.freq))
+        self.notify(nt.Associating(bss.bssid, network.ssid_bytes, bss.freq))
         self.set_state(AUTHENTICATING if self.capa.sme and not self.capa.connect else ASSOCIATING)
         try:
             if not deferred:         # SAE authenticates once its commit is ready
@@ -388,15 +385,14 @@ class Interface:
         st.conn_failures = 0
         duration = temp_disable_duration(st.auth_failures)
         st.disabled_until = self.eloop.now() + duration
-        self.msg('CTRL-EVENT-SSID-TEMP-DISABLED id=%d ssid="%s" auth_failures=%d duration=%d reason=%s'
-                 % (network.id, ssid_txt(network.ssid_bytes), st.auth_failures, duration, reason))
+        self.notify(nt.TempDisabled(network.id, network.ssid_bytes, st.auth_failures, duration,
+                                    reason))
 
     def clear_temp_disabled(self, network, clear_failures=True):
         st = self.nstate(network)
         if st.disabled_until:
             st.disabled_until = 0.0
-            self.msg('CTRL-EVENT-SSID-REENABLED id=%d ssid="%s"'
-                     % (network.id, ssid_txt(network.ssid_bytes)))
+            self.notify(nt.Reenabled(network.id, network.ssid_bytes))
         if clear_failures:
             st.auth_failures = 0
             st.conn_failures = 0
@@ -453,16 +449,14 @@ class Interface:
             log.info("%s: authentication with %s timed out", self.ifname,
                      mac_txt(event.bssid or self.current_bssid() or b"\0" * 6))
         else:
-            self.msg("CTRL-EVENT-AUTH-REJECT %s auth_type=%d auth_transaction=2 status_code=%d"
-                     % (mac_txt(event.bssid or self.current_bssid() or b"\0" * 6), 0,
-                        event.status or 0))
+            self.notify(nt.AuthRejected(event.bssid or self.current_bssid(), 0, 2,
+                                        event.status or 0))
         self.connection_failed(event.bssid or self.current_bssid(), "CONN_FAILED")
 
     def _on_AssocRejected(self, event):
         if self.wpa_state not in (AUTHENTICATING, ASSOCIATING):
             return
-        self.msg("CTRL-EVENT-ASSOC-REJECT bssid=%s status_code=%d"
-                 % (mac_txt(event.bssid or self.current_bssid() or b"\0" * 6), event.status or 0))
+        self.notify(nt.AssocRejected(event.bssid or self.current_bssid(), event.status or 0))
         if getattr(self, "sae_pmksa_used", None) is not None:
             from wispd.core import saeauth as saeconnect
             saeconnect.assoc_rejected(self, event.status)
@@ -480,7 +474,7 @@ class Interface:
         self.current_bss = bss
         self.pending_bssid = event.bssid
         self._finish_connect_work()
-        self.msg("Associated with %s" % mac_txt(event.bssid))
+        self.notify(nt.Associated(event.bssid))
         self.set_state(ASSOCIATED)
         if self.plan is None or self.plan.open:
             self.completed()
@@ -508,9 +502,7 @@ class Interface:
         self.eloop.cancel_timeout(self._connect_timeout)
         self.eloop.cancel_timeout(self._handshake_timeout)
         self._finish_connect_work()
-        self.msg("CTRL-EVENT-DISCONNECTED bssid=%s reason=%d%s"
-                 % (mac_txt(bssid), event.reason or 0,
-                    " locally_generated=1" if event.locally_generated else ""))
+        self.notify(nt.Disconnected(bssid, event.reason or 0, bool(event.locally_generated)))
         network = self.current_network
         # A loss found by a resync after lost events says nothing about the key.
         wrong_key = (state == FOUR_WAY and network is not None and self.plan is not None
@@ -521,7 +513,7 @@ class Interface:
         self.counters["disconnects"] += 1
         self.set_state(DISCONNECTED)
         if wrong_key:
-            self.msg("WPA: 4-Way Handshake failed - pre-shared key may be incorrect")
+            self.notify(nt.WrongKey())
             self.count_failure("WRONG_KEY")
             self.auth_failed(network, "WRONG_KEY")
         if self.disconnected_by_user:
@@ -546,16 +538,14 @@ class Interface:
             self.request_scan(0, manual=True)
 
     def _on_SignalChange(self, event):
-        self.msg("CTRL-EVENT-SIGNAL-CHANGE above=%d signal=%d noise=0 txrate=0"
-                 % (0 if event.low else 1, event.rssi or 0))
+        self.notify(nt.SignalChange(0 if event.low else 1, event.rssi or 0, 0, 0))
         if event.low and self.wpa_state == COMPLETED:
             self.request_scan(0, manual=True)
 
     def _on_InterfaceDisabled(self, event):
         if self.wpa_state != INTERFACE_DISABLED:
             if self.wpa_state not in (DISCONNECTED, INACTIVE, SCANNING):
-                self.msg("CTRL-EVENT-DISCONNECTED bssid=%s reason=%d locally_generated=1"
-                         % (mac_txt(self.current_bssid() or b"\0" * 6), REASON_DEAUTH_LEAVING))
+                self.notify(nt.Disconnected(self.current_bssid(), REASON_DEAUTH_LEAVING, True))
             self.eloop.cancel_timeout(self._connect_timeout)
             self.eloop.cancel_timeout(self._handshake_timeout)
             self.eloop.cancel_timeout(self._scan_timer)
@@ -584,7 +574,7 @@ class Interface:
         self._on_InterfaceEnabled(ev.InterfaceEnabled(reason="added"))
 
     def _on_RegulatoryChanged(self, event):
-        self.msg("CTRL-EVENT-REGDOM-CHANGE init=CORE type=COUNTRY alpha2=%s" % (event.alpha2 or ""))
+        self.notify(nt.RegdomChange("CORE", "COUNTRY", event.alpha2 or ""))
 
     # ------------------------------------------------------------------ keys
     def on_eapol(self, src, data):
@@ -620,13 +610,12 @@ class Interface:
             self.driver.deauthenticate(bssid, REASON_4WAY_TIMEOUT)
         except DriverError:
             pass
-        self.msg("CTRL-EVENT-DISCONNECTED bssid=%s reason=%d locally_generated=1"
-                 % (mac_txt(bssid or b"\0" * 6), REASON_4WAY_TIMEOUT))
+        self.notify(nt.Disconnected(bssid, REASON_4WAY_TIMEOUT, True))
         state = self.wpa_state
         self.reset_link()
         self.set_state(DISCONNECTED)
         if state == FOUR_WAY and psk and network is not None:
-            self.msg("WPA: 4-Way Handshake failed - pre-shared key may be incorrect")
+            self.notify(nt.WrongKey())
             self.count_failure("WRONG_KEY")
             self.auth_failed(network, "WRONG_KEY")
         self.request_scan(0.1)
@@ -650,10 +639,10 @@ class Interface:
         if network is not None:
             self.clear_temp_disabled(network)
         bssid = self.current_bssid() or b"\0" * 6
-        self.msg("CTRL-EVENT-CONNECTED - Connection to %s completed [id=%d id_str=%s]"
-                 % (mac_txt(bssid), network.id if network else -1,
-                    (network.id_str or "") if network else ""))
-        self.msg("CTRL-EVENT-SUBNET-STATUS-UPDATE status=0")
+        self.notify(nt.Connected(bssid, network.id if network else -1,
+                                 (network.id_str or None) if network else None,
+                                 network.ssid_bytes if network else b""))
+        self.notify(nt.SubnetStatusUpdate(0))
         if self.state_store is not None and network is not None and self.current_bss is not None:
             self.state_store.remember(network.ssid_bytes, self.current_bss.freq)
 
@@ -670,8 +659,7 @@ class Interface:
                 self.driver.deauthenticate(bssid, REASON_DEAUTH_LEAVING)
             except DriverError as e:
                 log.debug("deauthenticate: %s", e)
-            self.msg("CTRL-EVENT-DISCONNECTED bssid=%s reason=%d locally_generated=1"
-                     % (mac_txt(bssid or b"\0" * 6), REASON_DEAUTH_LEAVING))
+            self.notify(nt.Disconnected(bssid, REASON_DEAUTH_LEAVING, True))
             self.reset_link()
         if self.wpa_state != INTERFACE_DISABLED:
             self.set_state(DISCONNECTED)

@@ -24,12 +24,16 @@ from collections import deque
 
 from wispd import __version__
 from wispd.control import commands
-from wispd.control.compact import typed
+from wispd.control.wpactrl import events as wpactrl_events
 from wispd.control.wpactrl.server import bind_private, remove_stale, resolve_group
 
 log = logging.getLogger("wispd.control")
 
-PROTOCOL_VERSION = 1
+# 2: events carry the core's typed fields as they are (docs/control-protocol.md,
+# "Changes in version 2").  Requests did not change, so a version-1 client's
+# requests are still served; only its events look different.
+PROTOCOL_VERSION = 2
+ACCEPTED_VERSIONS = (1, 2)
 DEFAULT_PATH = "/run/wispd/control"
 MAX_MESSAGE = 65536       # bytes, both directions
 MAX_CLIENTS = 16
@@ -156,14 +160,10 @@ class CompactServer:
         self.conns = {}
         self.sock = bind_seqpacket(path, self.gid)
         self.eloop.register_read(self.sock, self._accept)
-        if getattr(daemon, "listeners", None) is None:
-            daemon.listeners = []
-        daemon.listeners.append(self.on_event)
+        daemon.subscribe(self.on_notification)
 
     def close(self):
-        listeners = getattr(self.daemon, "listeners", None)
-        if listeners and self.on_event in listeners:
-            listeners.remove(self.on_event)
+        self.daemon.unsubscribe(self.on_notification)
         for conn in list(self.conns.values()):
             self._flush(conn)
             self._drop(conn, None)
@@ -296,8 +296,9 @@ class CompactServer:
             self._bad(conn, None, "bad_request", "a request needs an integer id")
             return
         version = req.get("v", PROTOCOL_VERSION)
-        if version != PROTOCOL_VERSION:
-            self._bad(conn, rid, "unknown_version", "protocol version %d only" % PROTOCOL_VERSION)
+        if version not in ACCEPTED_VERSIONS:
+            self._bad(conn, rid, "unknown_version", "protocol versions %s only"
+                      % " and ".join(map(str, ACCEPTED_VERSIONS)))
             return
         op = req.get("op")
         command = commands.BY_OP.get(op) if isinstance(op, str) else None
@@ -372,12 +373,15 @@ class CompactServer:
             raise commands.CommandError("not_attached", "subscribe first")
         conn.sub.level = level
 
-    def on_event(self, iface, level, text):
-        """Daemon.emit's listener: one typed event to every matching subscriber."""
+    def on_notification(self, iface, notification):
+        """A Daemon subscriber: one event, its fields as they are, to every
+        matching subscriber; `raw` is the wpa_ctrl line (None if it has none)."""
         subs = [c for c in self.conns.values() if c.sub is not None]
         if not subs:
             return
-        name, fields = typed.parse_event(text)
+        name, level = notification.name, notification.level
+        fields = notification.fields()
+        text = wpactrl_events.render(notification)
         now = self.eloop.now()
         for conn in subs:
             if not conn.sub.wants(iface.ifname, level, name):

@@ -75,11 +75,11 @@ soak: $(STAMP)
 clean:
 	rm -rf $(VENV) tests/hwsim/out build *.egg-info .hypothesis tests/fuzz/crashes
 
-# Boot and packaging (docs/provisioning.md, buildroot/board/wispd/readme.txt).
+# Boot and packaging (docs/provisioning.md, board/readme.txt).
 .PHONY: buildroot-check overlay overlay-check
+# Sets up its own tools (a venv in build/buildroot-check; apt as root).
 buildroot-check:
-	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=/path/to/buildroot"; exit 2; }
-	buildroot/scripts/buildroot-check.sh $(BUILDROOT)
+	@PYTHON="$(PYTHON)" buildroot/scripts/buildroot-check.sh "$(BUILDROOT)"
 
 overlay: $(STAMP)
 	overlays/build-tarball.sh $(PY) build

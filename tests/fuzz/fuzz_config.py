@@ -10,7 +10,7 @@ import re
 from hypothesis import strategies as st
 
 from fuzzlib import Target, mutated
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.config.fields import GLOBAL_FIELDS, NETWORK_FIELDS, ConfigError
 
 FILENAME = "fuzz.conf"
@@ -57,15 +57,15 @@ class ConfigTarget(Target):
 
     def check(self, data):
         try:
-            cfg = wconfig.parse(data, FILENAME)
+            cfg = wpaconf.parse(data, FILENAME)
         except ConfigError as e:
             assert _WHERE.match(str(e)), "error without FILE:LINE: %r" % str(e)
             return
         typed_view(cfg)
-        text = wconfig.dump(cfg)
+        text = wpaconf.dump(cfg)
         try:
-            again = wconfig.parse(text, "dumped.conf")
+            again = wpaconf.parse(text, "dumped.conf")
         except ConfigError as e:
             raise AssertionError("written config does not parse back: %s\n%s" % (e, text))
         assert again == cfg, "round trip changed the config:\n%r\n%r" % (cfg, again)
-        assert wconfig.dump(again) == text
+        assert wpaconf.dump(again) == text

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from daemon_fuzz import TMPFS
 from fuzzlib import Target, mutated
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.config import provision
 
 # The persistent config the file is applied over: it has a network of its own.
@@ -86,7 +86,7 @@ class ProvisionTarget(Target):
             assert msg.startswith(kind + ": ")
             return
         assert result == "applied" and prov is not None, (result, msg)
-        cfg = wconfig.load(conf)
+        cfg = wpaconf.load(conf)
         ssids = {n.ssid_bytes for n in cfg.networks}
         for net in prov.networks:
             assert net.ssid_bytes in ssids

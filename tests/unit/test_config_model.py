@@ -2,7 +2,8 @@
 
 import pytest
 
-from wispd.config.model import Config, ConfigError, Network, dump, parse
+from wispd.config.model import Config, ConfigError, Network
+from wispd.config.wpaconf import dump, parse
 
 
 def test_network_ids_like_wpa_supplicant():

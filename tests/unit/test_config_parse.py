@@ -4,8 +4,9 @@ import logging
 
 import pytest
 
-from wispd.config import model as cfgmod
-from wispd.config.model import Config, ConfigError, dump, load, parse
+from wispd.config import model
+from wispd.config.model import Config, ConfigError
+from wispd.config.wpaconf import dump, load, parse
 
 SAMPLE = """\
 # A file as a Raspberry Pi image ships it
@@ -150,7 +151,7 @@ def test_escaped_ssid_bytes():
 
 
 def test_unsupported_keys_kept_and_logged_once(caplog):
-    cfgmod._warned.clear()
+    model._warned.clear()
     text = ("fast_reauth=1\nbgscan=\"simple:30:-45:300\"\np2p_disabled=1\n"
             "\nnetwork={\n\tssid=\"corp\"\n\tkey_mgmt=WPA-EAP\n\teap=PEAP\n"
             "\tphase2=\"auth=MSCHAPV2\"\n\tpassword=\"s3cret\"\n\tbgscan=\"simple\"\n}\n"

@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from wispd.config import model as cfgmod
-from wispd.config.model import ConfigError, load, parse, save
+from wispd.config.wpaconf import ConfigError, load, parse, save
+from wispd.platform import durable
 
 OLD = "update_config=1\n\nnetwork={\n\tssid=\"old\"\n\tpsk=\"oldpassphrase\"\n}\n"
 
@@ -69,8 +69,8 @@ def test_fsync_order(tmp_path, monkeypatch):
         assert os.path.dirname(a) == os.path.dirname(b)
         real_replace(a, b)
 
-    monkeypatch.setattr(cfgmod.os, "fsync", fsync)
-    monkeypatch.setattr(cfgmod.os, "replace", replace)
+    monkeypatch.setattr(durable.os, "fsync", fsync)
+    monkeypatch.setattr(durable.os, "replace", replace)
     save(c)
     assert events == ["fsync-file", "replace", "fsync-dir"]
 
@@ -92,7 +92,7 @@ def test_failure_before_rename_keeps_old_file_and_removes_temp(tmp_path, monkeyp
             real(args[0], bytes(args[1][:10]))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cfgmod.os, victim, broken)
+    monkeypatch.setattr(durable.os, victim, broken)
     with pytest.raises(ConfigError) as e:
         save(c)
     monkeypatch.undo()
@@ -110,7 +110,7 @@ def test_interrupt_before_rename_removes_temp(tmp_path, monkeypatch):
     def interrupted(fd):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cfgmod.os, "fsync", interrupted)
+    monkeypatch.setattr(durable.os, "fsync", interrupted)
     with pytest.raises(KeyboardInterrupt):
         save(c)
     monkeypatch.undo()
@@ -129,7 +129,7 @@ def test_directory_fsync_failure_is_reported(tmp_path, monkeypatch):
             raise OSError(5, "Input/output error")
         real_fsync(fd)
 
-    monkeypatch.setattr(cfgmod.os, "fsync", fsync)
+    monkeypatch.setattr(durable.os, "fsync", fsync)
     with pytest.raises(ConfigError) as e:
         save(c)
     assert "saved, but syncing the directory failed" in str(e.value)
@@ -141,7 +141,7 @@ def test_directory_fsync_failure_is_reported(tmp_path, monkeypatch):
 def test_stale_temp_from_crashed_run_is_replaced(tmp_path):
     p = tmp_path / "wpa.conf"
     p.write_text(OLD)
-    stale = tmp_path / os.path.basename(cfgmod.temp_path(str(p)))
+    stale = tmp_path / os.path.basename(durable.temp_path(str(p)))
     stale.write_text("garbage")
     c = _new_config(p)
     save(c)
@@ -178,7 +178,7 @@ def _dead_pid():
 
 
 def test_temp_name_carries_pid_and_boot(tmp_path):
-    name = os.path.basename(cfgmod.temp_path(str(tmp_path / "wpa.conf")))
+    name = os.path.basename(durable.temp_path(str(tmp_path / "wpa.conf")))
     with open("/proc/sys/kernel/random/boot_id") as f:
         boot = f.read().strip().replace("-", "")[:8]
     assert name == ".wpa.conf.tmp%d-%s" % (os.getpid(), boot)
@@ -187,7 +187,7 @@ def test_temp_name_carries_pid_and_boot(tmp_path):
 def test_remove_stale_temps_keeps_only_a_live_writers_temp(tmp_path):
     p = tmp_path / "wpa.conf"
     p.write_text(OLD)
-    boot = cfgmod.temp_path(str(p)).rsplit("-", 1)[1]
+    boot = durable.temp_path(str(p)).rsplit("-", 1)[1]
     other_boot = "0" * 8 if boot != "0" * 8 else "1" * 8
     live_other = os.getppid()                 # alive, and not us
     names = {
@@ -200,13 +200,13 @@ def test_remove_stale_temps_keeps_only_a_live_writers_temp(tmp_path):
     }
     for name in names.values():
         (tmp_path / name).write_text("update_config=1\nnetwork={\n\tssid=\"half")
-    removed = cfgmod.remove_stale_temps(str(p))
+    removed = durable.remove_stale_temps(str(p))
     assert sorted(removed) == sorted(names[k] for k in ("earlier_boot", "dead_writer", "ours",
                                                          "old_format"))
     assert _dir_entries(p) == sorted([names["live_writer"], names["other_file"], "wpa.conf"])
     assert p.read_text() == OLD
-    assert cfgmod.remove_stale_temps(str(p)) == []
-    assert cfgmod.remove_stale_temps(str(tmp_path / "missing" / "wpa.conf")) == []
+    assert durable.remove_stale_temps(str(p)) == []
+    assert durable.remove_stale_temps(str(tmp_path / "missing" / "wpa.conf")) == []
 
 
 def test_daemon_start_removes_stale_config_temp(tmp_path):

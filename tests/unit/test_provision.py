@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
+from wispd.platform import durable
 from wispd.config import provision
 from wispd.config.provision import ProvisionError
 from wispd.rsn.kdf import passphrase_to_psk
@@ -182,7 +183,7 @@ def test_quote_in_passphrase_is_kept_whole(tmp_path):
     assert p.networks[0].passphrase == 'with " quote'
     conf = str(tmp_path / "c.conf")
     provision.apply(p, conf)
-    assert wconfig.load(conf).networks[0].passphrase == 'with " quote'
+    assert wpaconf.load(conf).networks[0].passphrase == 'with " quote'
 
 
 def test_non_ascii_and_quote_ssids_round_trip():
@@ -279,7 +280,7 @@ def write(path, data):
 def test_merge_replaces_same_ssid_in_place_keeps_others_appends_new(tmp_path):
     conf = write(tmp_path / "wispd.conf", EXISTING)
     cfg = provision.apply(provision.parse(GOOD), conf)
-    again = wconfig.load(conf)
+    again = wpaconf.load(conf)
     assert again == cfg
     ssids = [n.ssid_bytes for n in again.networks]
     assert ssids == [b"home", b"keepme", b"office", b"wpa3", b"transition", b"cafe"]
@@ -310,7 +311,7 @@ def test_replace_drops_existing_networks_keeps_globals(tmp_path):
     data = GOOD.replace(b'mode = "merge"', b'mode = "replace"').replace(
         b'[control]\ngroup = "netdev"\n', b"")
     provision.apply(provision.parse(data), conf)
-    cfg = wconfig.load(conf)
+    cfg = wpaconf.load(conf)
     assert [n.ssid_bytes for n in cfg.networks] == [b"home", b"office", b"wpa3",
                                                      b"transition", b"cafe"]
     assert cfg.ctrl_interface == "DIR=/var/run/wpa_supplicant GROUP=wheel"
@@ -320,7 +321,7 @@ def test_replace_drops_existing_networks_keeps_globals(tmp_path):
 def test_control_group_on_plain_ctrl_interface(tmp_path):
     conf = write(tmp_path / "wispd.conf", "ctrl_interface=/run/w\nctrl_interface_group=0\n")
     provision.apply(provision.parse(b'version = 1\n[control]\ngroup = "netdev"\n'), conf)
-    cfg = wconfig.load(conf)
+    cfg = wpaconf.load(conf)
     assert cfg.ctrl_interface == "DIR=/run/w GROUP=netdev"
     assert cfg.get_global("ctrl_interface_group") is None and cfg.ctrl_group == "netdev"
 
@@ -328,7 +329,7 @@ def test_control_group_on_plain_ctrl_interface(tmp_path):
 def test_new_config_gets_defaults(tmp_path):
     conf = str(tmp_path / "etc" / "wispd" / "wispd.conf")
     provision.apply(provision.parse(b'version = 1\n[[network]]\nssid = "o"\n'), conf)
-    cfg = wconfig.load(conf)
+    cfg = wpaconf.load(conf)
     assert cfg.ctrl_dir == "/var/run/wpa_supplicant" and cfg.update_config
     assert os.stat(os.path.dirname(conf)).st_mode & 0o777 == 0o700
 
@@ -403,8 +404,8 @@ def test_run_records_the_hash_only_after_the_config_is_durable(tmp_path, monkeyp
         events.append(("replace", os.path.basename(b_)))
         real_replace(a, b_)
 
-    monkeypatch.setattr(wconfig.os, "fsync", fsync)
-    monkeypatch.setattr(wconfig.os, "replace", replace)
+    monkeypatch.setattr(durable.os, "fsync", fsync)
+    monkeypatch.setattr(durable.os, "replace", replace)
     assert b.run(keep=True)[0] == "applied"
     monkeypatch.undo()
     conf_dir = os.stat(os.path.dirname(b.conf)).st_ino
@@ -487,7 +488,7 @@ def test_search_order(tmp_path):
     order = []
     for _ in range(4):
         b.run(explicit=explicit if not order else None)
-        order.append(wconfig.load(b.conf).networks[-1].ssid_bytes)
+        order.append(wpaconf.load(b.conf).networks[-1].ssid_bytes)
     assert order == [b"explicit", b"fw", b"boot", b"c"]
     assert not os.listdir(b.boot / "firmware") and os.listdir(b.boot) == ["firmware"]
 
@@ -498,7 +499,7 @@ def test_custom_toml_run(tmp_path):
     write(b.conf, EXISTING)
     write(b.boot / "custom.toml", CUSTOM % (b"plain passphrase", b"false"))
     assert b.run()[0] == "applied"
-    cfg = wconfig.load(b.conf)
+    cfg = wpaconf.load(b.conf)
     assert [n.ssid_bytes for n in cfg.networks] == [b"home", b"keepme", b"homenet"]
     assert cfg.networks[2].psk_bytes == passphrase_to_psk("plain passphrase", b"homenet")
     assert cfg.country == "GB"

@@ -1,4 +1,4 @@
-"""Field tables and value validators for wpa_supplicant.conf.
+"""Field tables, value validators and line rules for wpa_supplicant.conf.
 
 Every value is kept as the raw text wpa_supplicant itself would write for it
 (its "canonical" form), so GET_NETWORK, SAVE_CONFIG and a re-read all agree.
@@ -119,6 +119,44 @@ def _string_field(name: str, max_len: int = 0, min_len: int = 0):
             raise ConfigError("too long %s (len=%d max_len=%d)" % (name, len(data), max_len))
         return encode_string(data)
     return check
+
+
+# --- lines ---------------------------------------------------------------------
+
+def clean_line(line: str):
+    """wpa_config_get_line: strip, drop comments outside double quotes."""
+    pos = line.lstrip(" \t\r")
+    if not pos or pos[0] in "#\n":
+        return None
+    end = pos.find("#")
+    start = 0
+    while end >= 0:
+        q = pos.find('"', start)
+        if q < 0 or q > end:
+            break
+        q2 = pos.find('"', q + 1)
+        if q2 < 0:
+            break
+        start = q2 + 1
+        if start > end:
+            end = pos.find("#", start)
+    if end >= 0:
+        pos = pos[:end]
+    pos = pos.rstrip("\n \t\r")
+    return pos or None
+
+
+def check_reads_back(name: str, raw: str) -> str:
+    """A value set by SET_NETWORK, SET or provisioning must read back the same
+    from the file the writer makes: the reader drops a '#' comment outside
+    quotes and blanks at the end of a line.  Without this check a passphrase
+    like `ab"#cdefgh` was accepted, and SAVE_CONFIG wrote a file that no longer
+    loaded (caught by the control fuzz target)."""
+    line = "%s=%s" % (name, raw)
+    if clean_line(line) != line:
+        raise ConfigError("invalid %s value: it would not read back from the file "
+                          "(a '#' outside quotes, or blanks at the end)" % name)
+    return raw
 
 
 # --- integers ----------------------------------------------------------------

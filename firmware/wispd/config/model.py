@@ -1,23 +1,22 @@
-"""The configuration model: wpa_supplicant.conf read, edited and written back.
+"""The configuration model: a `Config` (ordered globals, `Network` blocks,
+opaque cred/blob blocks) as SET/SET_NETWORK edit it and the daemon reads it.
 
-`parse`/`load` build a `Config` (ordered globals, `Network` blocks, opaque
-cred/blob blocks); `dump` renders it in wpa_supplicant's layout; `save`
-replaces the file atomically. Values are stored as the text wpa_supplicant
-would write (see netfields.py), so GET_NETWORK, SAVE_CONFIG and a re-read
-agree with each other and with wpa_supplicant. Typed accessors sit on top.
+Values are stored as the text wpa_supplicant would write (see fields.py), so
+GET_NETWORK, SAVE_CONFIG and a re-read agree with each other and with
+wpa_supplicant. Typed accessors sit on top. Reading and writing the file is
+wpaconf.py's.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 from wispd.config.fields import (
     DEFAULT_GROUP, DEFAULT_KEY_MGMT, DEFAULT_PAIRWISE, DEFAULT_PROTO, GLOBAL_FIELDS,
     NETWORK_FIELDS, SECRET_FIELDS, UNSUPPORTED_GLOBAL_FIELDS, UNSUPPORTED_NETWORK_FIELDS,
-    ConfigError, decode_string, parse_ctrl_interface)
+    ConfigError, check_reads_back, decode_string, parse_ctrl_interface)
 
-__all__ = ["Config", "ConfigError", "Network", "dump", "load", "parse", "save"]
+__all__ = ["Config", "ConfigError", "Network", "warn_unsupported"]
 
 log = logging.getLogger("wispd.config")
 
@@ -25,7 +24,8 @@ log = logging.getLogger("wispd.config")
 _warned = set()
 
 
-def _warn_unsupported(kind: str, name: str) -> None:
+def warn_unsupported(kind: str, name: str) -> None:
+    """Log once that a key (or a cred/blob block) is kept but not acted on."""
     if (kind, name) not in _warned:
         _warned.add((kind, name))
         log.warning("%s key '%s' is not supported by wispd; kept unchanged and ignored",
@@ -36,19 +36,6 @@ def _check_verbatim(name: str, value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ConfigError("invalid %s value with newline" % name)
     return value
-
-
-def _readable(name: str, raw: str) -> str:
-    """A value set by SET_NETWORK, SET or provisioning must read back the same
-    from the file dump() writes: the reader drops a '#' comment outside quotes
-    and blanks at the end of a line.  Without this check a passphrase like
-    `ab"#cdefgh` was accepted, and SAVE_CONFIG wrote a file that no longer
-    loaded (caught by the control fuzz target)."""
-    line = "%s=%s" % (name, raw)
-    if _clean_line(line) != line:
-        raise ConfigError("invalid %s value: it would not read back from the file "
-                          "(a '#' outside quotes, or blanks at the end)" % name)
-    return raw
 
 
 def _int_or(value, default):
@@ -72,14 +59,14 @@ class Network:
         if check is not None:
             raw = check(value)
         elif field in UNSUPPORTED_NETWORK_FIELDS:
-            _warn_unsupported("network", field)
+            warn_unsupported("network", field)
             raw = _check_verbatim(field, value)
         else:
             raise ConfigError("unknown network field '%s'" % field)
         if raw is None:
             self._fields.pop(field, None)
         else:
-            self._fields[field] = _readable(field, raw)
+            self._fields[field] = check_reads_back(field, raw)
 
     def unset(self, field: str) -> None:
         self._fields.pop(field, None)
@@ -226,11 +213,11 @@ class Config:
         if check is not None:
             raw = check(value)
         elif _is_unsupported_global(name):
-            _warn_unsupported("global", name)
+            warn_unsupported("global", name)
             raw = _check_verbatim(name, value)
         else:
             raise ConfigError("unknown global key '%s'" % name)
-        self.globals[name] = _readable(name, raw)
+        self.globals[name] = check_reads_back(name, raw)
 
     def get_global(self, name: str):
         if name not in GLOBAL_FIELDS and not _is_unsupported_global(name):
@@ -322,303 +309,3 @@ def _is_unsupported_global(name: str) -> bool:
     # tx_queue_* and wmm_ac_* are AP-mode parameter families in wpa_supplicant.
     return (name in UNSUPPORTED_GLOBAL_FIELDS or name.startswith("tx_queue_")
             or name.startswith("wmm_ac_"))
-
-
-# --- reading ---------------------------------------------------------------------------
-
-def _clean_line(line: str):
-    """wpa_config_get_line: strip, drop comments outside double quotes."""
-    pos = line.lstrip(" \t\r")
-    if not pos or pos[0] in "#\n":
-        return None
-    end = pos.find("#")
-    start = 0
-    while end >= 0:
-        q = pos.find('"', start)
-        if q < 0 or q > end:
-            break
-        q2 = pos.find('"', q + 1)
-        if q2 < 0:
-            break
-        start = q2 + 1
-        if start > end:
-            end = pos.find("#", start)
-    if end >= 0:
-        pos = pos[:end]
-    pos = pos.rstrip("\n \t\r")
-    return pos or None
-
-
-def _decode(data: bytes, filename: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        lineno = data.count(b"\n", 0, e.start) + 1
-        raise ConfigError("%s:%d: not valid UTF-8 (byte 0x%02x); write non-ASCII SSIDs "
-                          "as hex" % (filename, lineno, data[e.start])) from None
-
-
-def parse(text, filename: str = "<config>", path=None) -> Config:
-    """Parse wpa_supplicant.conf text (str or bytes). Errors: ConfigError
-    with str "FILE:LINE: what is wrong"."""
-    if isinstance(text, bytes):
-        text = _decode(text, filename)
-    config = Config(path)
-    next_id = 0
-    lines = text.split("\n")
-    i = 0
-    n = len(lines)
-
-    def err(lineno, msg):
-        return ConfigError("%s:%d: %s" % (filename, lineno, msg))
-
-    while i < n:
-        lineno = i + 1
-        pos = _clean_line(lines[i])
-        i += 1
-        if pos is None:
-            continue
-        if pos == "network={":
-            net = Network(next_id)
-            next_id += 1
-            closed = False
-            while i < n:
-                blineno = i + 1
-                bpos = _clean_line(lines[i])
-                i += 1
-                if bpos is None:
-                    continue
-                if bpos == "}":
-                    closed = True
-                    break
-                if bpos.endswith("={") and "=" not in bpos[:-2]:
-                    raise err(blineno, "'%s' inside a network block (missing '}' for the "
-                                       "block opened at line %d?)" % (bpos, lineno))
-                key, eq, value = bpos.partition("=")
-                if not eq:
-                    raise err(blineno, "missing '=' in '%s'" % bpos)
-                if value.startswith('"') and '"' not in value[1:]:
-                    raise err(blineno, "invalid quotation in %s value (no closing '\"')" % key)
-                try:
-                    net.set(key, value)
-                except ConfigError as e:
-                    raise err(blineno, str(e)) from None
-            if not closed:
-                raise err(lineno, "network block is not terminated (missing '}')")
-            config.networks.append(net)
-        elif pos in ("cred={",) or (pos.startswith("blob-base64-") and pos.endswith("={")):
-            body = []
-            closed = False
-            while i < n:
-                bpos = _clean_line(lines[i])
-                i += 1
-                if bpos is None:
-                    continue
-                if bpos == "}":
-                    closed = True
-                    break
-                body.append(bpos)
-            if not closed:
-                raise err(lineno, "%s block is not terminated (missing '}')" % pos[:-2])
-            _warn_unsupported("block", pos[:-2])
-            config.blocks.append((pos, body))
-        elif pos == "}":
-            raise err(lineno, "'}' without an open network block")
-        else:
-            key, eq, value = pos.partition("=")
-            if not eq:
-                raise err(lineno, "missing '=' in '%s'" % pos)
-            if key != key.strip():
-                raise err(lineno, "unknown global key '%s' (no spaces around '=')" % key)
-            try:
-                config.set_global(key, value)
-            except ConfigError as e:
-                raise err(lineno, str(e)) from None
-    # dump() writes cred blocks before the networks and blobs after them, as
-    # wpa_supplicant does; keep the model in that order too (each kind keeps its
-    # own order), or a blob written before a cred would not read back equal.
-    config.blocks.sort(key=lambda block: block[0] != "cred={")
-    return config
-
-
-def load(path: str) -> Config:
-    """Read and parse a file; errors (including I/O) raise ConfigError."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ConfigError("%s: cannot read: %s" % (path, e.strerror or e)) from None
-    return parse(data, path, path=path)
-
-
-# --- writing ---------------------------------------------------------------------------
-
-def dump(config: Config) -> str:
-    """The file text, laid out like wpa_supplicant's writer."""
-    out = ["%s=%s\n" % kv for kv in config.globals.items()]
-    for header, body in config.blocks:
-        if header == "cred={":
-            out.append("\n%s\n" % header)
-            out.extend("\t%s\n" % line for line in body)
-            out.append("}\n")
-    for net in config.networks:
-        out.append("\nnetwork={\n")
-        out.extend("\t%s=%s\n" % kv for kv in net.items())
-        out.append("}\n")
-    for header, body in config.blocks:
-        if header != "cred={":
-            out.append("\n%s\n" % header)
-            out.extend("%s\n" % line for line in body)
-            out.append("}\n")
-    return "".join(out)
-
-
-def fsync_dir(directory):
-    """Make a rename or unlink in `directory` durable (a power cut after this
-    cannot bring the old name back)."""
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class DirSyncError(OSError):
-    """write_atomic: the new file is complete and in place, but the directory
-    fsync failed, so a power cut could still bring the old name back."""
-
-
-_boot_tag = None
-
-
-def _this_boot():
-    """8 hex digits naming this boot (the kernel's random boot_id). Temp file
-    names carry it: pids repeat from boot to boot on a device with a fixed
-    start-up order, so a pid alone cannot tell a live writer from a power cut."""
-    global _boot_tag
-    if _boot_tag is None:
-        try:
-            with open("/proc/sys/kernel/random/boot_id") as f:
-                _boot_tag = f.read().strip().replace("-", "")[:8] or "0"
-        except OSError:
-            _boot_tag = "0"
-    return _boot_tag
-
-
-def temp_path(path):
-    """Where write_atomic stages `path`: hidden, beside it (same file system, so
-    the rename is atomic), named by our pid and this boot."""
-    directory, name = os.path.split(os.path.abspath(path))
-    return os.path.join(directory, ".%s.tmp%d-%s" % (name, os.getpid(), _this_boot()))
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True                 # exists, owned by someone else
-    return True
-
-
-def remove_stale_temps(path):
-    """Delete the temp files an interrupted write_atomic left beside `path`; a
-    power cut (or kill -9) between creating and renaming one leaves it behind
-    for good, holding a copy of the secrets. Stale: written in an earlier boot,
-    or by a process of this boot that is gone (or by us). A live process's temp
-    is another writer at work and stays. Called by each owner of a file when it
-    starts (the daemon for its config, provisioning, the recent-frequency
-    store); returns the names removed."""
-    directory, name = os.path.split(os.path.abspath(path))
-    prefix = ".%s.tmp" % name
-    try:
-        entries = [e for e in os.listdir(directory) if e.startswith(prefix)]
-    except OSError:
-        return []
-    removed = []
-    for entry in entries:
-        pid, _, boot = entry[len(prefix):].partition("-")
-        if (boot == _this_boot() and pid.isdecimal() and int(pid) != os.getpid()
-                and _pid_alive(int(pid))):
-            continue
-        try:
-            os.unlink(os.path.join(directory, entry))
-            removed.append(entry)
-        except FileNotFoundError:
-            pass
-        except OSError as e:
-            log.warning("cannot remove stale temp file %s: %s", entry, e.strerror or e)
-    if removed:
-        log.warning("%s: removed %s left by an interrupted save (power loss or kill)",
-                    path, ", ".join(removed))
-        try:
-            fsync_dir(directory)
-        except OSError:
-            pass                    # harmless: at worst the next start removes them again
-    return removed
-
-
-def write_atomic(path, data, mode=0o600):
-    """Replace the file with `data` so that a power cut at any point leaves the
-    old file or the new one, whole: temp file beside it, fsync, rename over the
-    target, fsync the directory. The rename must come after the file's fsync (a
-    file system may commit the rename first, leaving an empty or torn file under
-    the name), and only the directory fsync makes the rename itself stick.
-
-    Raises OSError; before the rename the old file is untouched and the temp
-    file is gone. DirSyncError: the new file is in place but the directory
-    fsync failed."""
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = temp_path(path)
-    fd = -1
-    try:
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
-        except FileExistsError:
-            # Left over by an earlier process with our pid that died mid-save.
-            os.unlink(tmp)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
-        # The file may hold secrets: `mode` regardless of umask, before any byte lands.
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        fsync_dir(directory)
-    except OSError as e:
-        raise DirSyncError(e.errno, e.strerror) from None
-
-
-def save(config: Config, path=None) -> None:
-    """Atomically replace the file (write_atomic: temp file, fsync, mode 0600,
-    rename, fsync the directory). On any failure before the rename the old file
-    is untouched and the temp file is gone."""
-    path = path or config.path
-    if not path:
-        raise ConfigError("no configuration file path to save to")
-    data = dump(config).encode("utf-8", "surrogateescape")
-    try:
-        write_atomic(path, data, 0o600)
-    except DirSyncError as e:
-        raise ConfigError("%s: saved, but syncing the directory failed: %s"
-                          % (path, e.strerror or e)) from None
-    except OSError as e:
-        raise ConfigError("%s: cannot save: %s" % (path, e.strerror or e)) from None
-    config.path = path

@@ -8,7 +8,7 @@ the FAT boot partition: `wispd.toml` (schema in docs/provisioning.md) or the
   file changes nothing, so the device boots on its old config. The error is
   printed, and recorded in the state dir so the control interface can report it.
 - Field values go through the same validators as wpa_supplicant.conf
-  (config.Network.set → netfields), and the result is written with config.save
+  (model.Network.set → fields.py), and the result is written with wpaconf.save
   (atomic, 0600). Nothing here re-implements a field check.
 - A passphrase is stored as the derived PSK when every AKM of the network can
   use a PSK (no SAE), so the secret is not kept in clear and boots skip PBKDF2.
@@ -26,8 +26,10 @@ import os
 import sys
 import time
 
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.config.fields import ConfigError
+from wispd.config.model import Config, Network
+from wispd.platform.durable import fsync_dir, remove_stale_temps, write_atomic
 
 __all__ = ["ProvisionError", "Provisioning", "load", "parse", "apply", "run",
            "last_result", "find_file", "SEARCH_PATHS", "CUSTOM_TOML_PATHS"]
@@ -66,7 +68,7 @@ class Provisioning:
         self.keep_file = False
         self.country = None
         self.control_group = None
-        self.networks = []              # wconfig.Network, already validated
+        self.networks = []              # model.Network, already validated
 
     def __repr__(self):
         return "Provisioning(%r, mode=%s, networks=%r)" % (self.path, self.mode, self.networks)
@@ -213,7 +215,7 @@ def _parse_wispd(doc, name, prov):
             # The ctrl_interface value merge() will write, through its validator
             # now: a '#' in the group failed only at apply time (a fuzz target caught it).
             try:
-                wconfig.Config().set_global("ctrl_interface", "DIR=%s GROUP=%s"
+                Config().set_global("ctrl_interface", "DIR=%s GROUP=%s"
                                             % (DEFAULT_CTRL_DIR, group))
             except ConfigError as e:
                 raise cplace.error("group", str(e)) from None
@@ -251,7 +253,7 @@ def _show_ssid(ssid):
 def _check_country(value, place, key):
     if value is None:
         return None
-    c = wconfig.Config()
+    c = Config()
     try:
         c.set_global("country", value)
     except ConfigError as e:
@@ -261,7 +263,7 @@ def _check_country(value, place, key):
 
 def _network(table, place):
     _unknown_keys(table, NETWORK_KEYS, place)
-    net = wconfig.Network(0)
+    net = Network(0)
     ssid = _get(table, "ssid", str, place)
     if ssid is None:
         raise place.error("ssid", "missing")
@@ -350,7 +352,7 @@ def _parse_custom(doc, name, prov):
     if not isinstance(wlan, dict):
         raise place.error(None, "must be a table, not %s" % _type_of(wlan))
     _unknown_keys(wlan, WLAN_KEYS, place)
-    net = wconfig.Network(0)
+    net = Network(0)
     ssid = _get(wlan, "ssid", str, place)
     if not ssid:
         raise place.error("ssid", "missing" if ssid is None else "must not be empty")
@@ -418,7 +420,7 @@ def merge(cfg, prov):
 
 
 def _default_config(path):
-    cfg = wconfig.Config(path)
+    cfg = Config(path)
     cfg.set_global("ctrl_interface", DEFAULT_CTRL_DIR)
     cfg.set_global("update_config", "1")
     return cfg
@@ -429,7 +431,7 @@ def apply(prov, conf_path):
     exists but does not parse is an error too: overwriting it would lose it."""
     if os.path.exists(conf_path):
         try:
-            cfg = wconfig.load(conf_path)
+            cfg = wpaconf.load(conf_path)
         except ConfigError as e:
             raise ProvisionError("%s: not applied, the existing config is broken: %s"
                                  % (os.path.basename(prov.path), e)) from None
@@ -438,7 +440,7 @@ def apply(prov, conf_path):
         cfg = _default_config(conf_path)
     try:
         merge(cfg, prov)
-        wconfig.save(cfg, conf_path)
+        wpaconf.save(cfg, conf_path)
     except ConfigError as e:
         raise ProvisionError("%s: not applied: %s" % (os.path.basename(prov.path), e)) from None
     return cfg
@@ -447,9 +449,9 @@ def apply(prov, conf_path):
 # --------------------------------------------------------------------------- state
 
 def _write_atomic(path, text):
-    # config's writer, directory fsync included: the record of an applied file
+    # The config's durable writer, directory fsync included: the record of an applied file
     # must not outlive a power cut that the config it describes did not.
-    wconfig.write_atomic(path, text.encode("utf-8"), 0o644)
+    write_atomic(path, text.encode("utf-8"), 0o644)
 
 
 def applied_hash(state_dir):
@@ -512,7 +514,7 @@ def remove_from_boot(path):
     """Delete (never rewrite) the file on the boot partition and make it stick."""
     os.unlink(path)
     try:
-        wconfig.fsync_dir(os.path.dirname(os.path.abspath(path)))
+        fsync_dir(os.path.dirname(os.path.abspath(path)))
     except OSError:
         pass
     os.sync()
@@ -528,7 +530,7 @@ def run(explicit=None, conf_path=DEFAULT_CONF, state_dir=DEFAULT_STATE_DIR,
     # clears what a power cut in an earlier apply left half done.
     for target in (conf_path, os.path.join(state_dir, HASH_FILE),
                    os.path.join(state_dir, RESULT_FILE)):
-        wconfig.remove_stale_temps(target)
+        remove_stale_temps(target)
     path, kind = find_file(explicit, search, custom)
     if path is None:
         # A fixed or removed bad file clears the old error; an earlier success

@@ -9,7 +9,7 @@ old list or the new one.  It holds no secrets.
 import logging
 import os
 
-from wispd.config import model as wconfig
+from wispd.platform.durable import remove_stale_temps, write_atomic
 
 log = logging.getLogger("wispd.recent")
 
@@ -20,7 +20,7 @@ class RecentFrequencies:
     def __init__(self, path):
         self.path = path
         self.entries = []          # [(ssid bytes, freq)], newest first
-        wconfig.remove_stale_temps(path)
+        remove_stale_temps(path)
         self._load()
 
     def _load(self):
@@ -55,6 +55,6 @@ class RecentFrequencies:
         text = "".join("%s %d\n" % (s.hex(), fq) for s, fq in self.entries)
         try:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-            wconfig.write_atomic(self.path, text.encode("ascii"), 0o644)
+            write_atomic(self.path, text.encode("ascii"), 0o644)
         except OSError as e:
             log.warning("cannot save %s: %s", self.path, e)

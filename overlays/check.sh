@@ -15,7 +15,7 @@ cd "$REPO"
 scripts="overlays/rootfs/etc/init.d/S40wispd overlays/rootfs/etc/wispd/hook.sh
 overlays/rootfs/usr/libexec/wispd/wispd-supervise overlays/rootfs/etc/default/wispd
 overlays/build-tarball.sh overlays/check.sh buildroot/scripts/buildroot-check.sh
-buildroot/board/wispd/post-build.sh buildroot/board/wispd/raspberrypi/post-build.sh"
+board/common/post-build.sh board/raspberrypi/post-build.sh"
 
 echo "== shellcheck"
 # shellcheck disable=SC2086 # one word per file

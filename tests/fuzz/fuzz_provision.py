@@ -1,4 +1,4 @@
-"""The TOML provisioning loader (provision.parse, then provision.run as the
+"""The TOML provisioning loader (provisionfile.parse, then provision.run as the
 boot does it) on wispd.toml and custom.toml files, whole, mutated, and cut
 off at every byte (a half-written file on a FAT partition).
 
@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from daemon_fuzz import TMPFS
 from fuzzlib import Target, mutated
-from wispd.config import wpaconf
-from wispd.config import provision
+from wispd.config import provision, provisionfile, wpaconf
 
 # The persistent config the file is applied over: it has a network of its own.
 OLD_CONF = ('ctrl_interface=/var/run/wpa_supplicant\nupdate_config=1\n\nnetwork={\n'
@@ -26,7 +25,7 @@ _STRINGS = ('"home"', '"correct horse"', '"short"', '"SAE"', '["WPA-PSK", "SAE"]
             '"' + "0" * 64 + '"', "'lit\"eral'", '"\\u00e9"', '"\\"#\\""', '"x\\tz"',
             '"""multi\nline"""', "1", "0", "-5", "99999999999999999999", "true", "false",
             "1.5", "inf", "1979-05-27", "{ ssid = \"x\" }", '""')
-_KEYS = provision.TOP_KEYS + provision.NETWORK_KEYS + provision.WLAN_KEYS + ("bogus",)
+_KEYS = provisionfile.TOP_KEYS + provisionfile.NETWORK_KEYS + provisionfile.WLAN_KEYS + ("bogus",)
 _pair = st.tuples(st.sampled_from(_KEYS), st.sampled_from(_STRINGS) | st.text(max_size=10).map(
     lambda s: '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"'))).map(lambda kv: "%s = %s" % kv)
 _header = st.sampled_from(("[[network]]", "[control]", "[wlan]", "[network]", "[[wlan]]"))
@@ -65,8 +64,8 @@ class ProvisionTarget(Target):
     def check(self, value):
         kind, data = value
         try:
-            prov = provision.parse(data, "/boot/" + kind, kind)
-        except provision.ProvisionError as e:
+            prov = provisionfile.parse(data, "/boot/" + kind, kind)
+        except provisionfile.ProvisionError as e:
             assert str(e).startswith(kind + ": "), "error does not name the file: %r" % str(e)
             prov = None
         conf = os.path.join(self.dir, "wispd.conf")

@@ -6,10 +6,9 @@ import os
 
 import pytest
 
-from wispd.config import wpaconf
+from wispd.config import provision, provisionfile, wpaconf
+from wispd.config.provisionfile import ProvisionError
 from wispd.platform import durable
-from wispd.config import provision
-from wispd.config.provision import ProvisionError
 from wispd.rsn.kdf import passphrase_to_psk
 
 GOOD = b"""\
@@ -48,7 +47,7 @@ ssid = "cafe"
 
 def err(data, name="wispd.toml"):
     with pytest.raises(ProvisionError) as e:
-        provision.parse(data if isinstance(data, bytes) else data.encode(), name)
+        provisionfile.parse(data if isinstance(data, bytes) else data.encode(), name)
     return str(e.value)
 
 
@@ -59,7 +58,7 @@ def net_toml(body):
 # --------------------------------------------------------------------------- parsing
 
 def test_good_file_parses_every_field():
-    p = provision.parse(GOOD, "/boot/wispd.toml")
+    p = provisionfile.parse(GOOD, "/boot/wispd.toml")
     assert p.mode == "merge" and p.country == "DE" and p.control_group == "netdev"
     assert p.keep_file is False
     home, office, wpa3, trans, cafe = p.networks
@@ -121,7 +120,7 @@ def test_good_file_parses_every_field():
 ])
 def test_network_errors_name_file_and_place(body, expected):
     if expected is None:       # an empty id_str is a valid (empty) string
-        provision.parse(net_toml(body).encode())
+        provisionfile.parse(net_toml(body).encode())
         return
     assert expected in err(net_toml(body)), err(net_toml(body))
 
@@ -174,11 +173,11 @@ def test_empty_and_non_utf8_files():
 
 def test_load_unreadable(tmp_path):
     with pytest.raises(ProvisionError, match=r"^wispd.toml: cannot read: "):
-        provision.load(str(tmp_path / "wispd.toml"))
+        provisionfile.load(str(tmp_path / "wispd.toml"))
 
 
 def test_quote_in_passphrase_is_kept_whole(tmp_path):
-    p = provision.parse(b'version = 1\n[[network]]\nssid = "q"\nkey_mgmt = "SAE"\n'
+    p = provisionfile.parse(b'version = 1\n[[network]]\nssid = "q"\nkey_mgmt = "SAE"\n'
                         b'psk = "with \\" quote"\n')
     assert p.networks[0].passphrase == 'with " quote'
     conf = str(tmp_path / "c.conf")
@@ -187,7 +186,7 @@ def test_quote_in_passphrase_is_kept_whole(tmp_path):
 
 
 def test_non_ascii_and_quote_ssids_round_trip():
-    p = provision.parse('version = 1\n[[network]]\nssid = "Caf\u00e9 \\"x\\""\n'
+    p = provisionfile.parse('version = 1\n[[network]]\nssid = "Caf\u00e9 \\"x\\""\n'
                         'psk = "12345678"\n'.encode())
     assert p.networks[0].ssid_bytes == 'Caf\u00e9 "x"'.encode()
 
@@ -215,7 +214,7 @@ country = "GB"
 
 
 def test_custom_toml_plain_password():
-    p = provision.parse(CUSTOM % (b"plain passphrase", b"false"), "/boot/custom.toml")
+    p = provisionfile.parse(CUSTOM % (b"plain passphrase", b"false"), "/boot/custom.toml")
     (net,) = p.networks
     assert p.kind == "custom.toml" and p.country == "GB"
     assert net.ssid_bytes == b"homenet" and net.passphrase == "plain passphrase"
@@ -224,7 +223,7 @@ def test_custom_toml_plain_password():
 
 def test_custom_toml_encrypted_password_is_the_psk():
     psk = passphrase_to_psk("plain passphrase", b"homenet").hex()
-    p = provision.parse(CUSTOM % (psk.encode(), b"true"), "custom.toml")
+    p = provisionfile.parse(CUSTOM % (psk.encode(), b"true"), "custom.toml")
     assert p.networks[0].psk_bytes == bytes.fromhex(psk)
 
 
@@ -247,7 +246,7 @@ def test_custom_toml_without_wlan():
 
 
 def test_custom_toml_open_network():
-    p = provision.parse(b'[wlan]\nssid = "open"\n', "custom.toml")
+    p = provisionfile.parse(b'[wlan]\nssid = "open"\n', "custom.toml")
     assert p.networks[0].key_mgmt == {"NONE"}
 
 
@@ -279,7 +278,7 @@ def write(path, data):
 
 def test_merge_replaces_same_ssid_in_place_keeps_others_appends_new(tmp_path):
     conf = write(tmp_path / "wispd.conf", EXISTING)
-    cfg = provision.apply(provision.parse(GOOD), conf)
+    cfg = provision.apply(provisionfile.parse(GOOD), conf)
     again = wpaconf.load(conf)
     assert again == cfg
     ssids = [n.ssid_bytes for n in again.networks]
@@ -296,7 +295,7 @@ def test_merge_replaces_same_ssid_in_place_keeps_others_appends_new(tmp_path):
 
 def test_psk_derived_only_where_the_akm_allows(tmp_path):
     conf = str(tmp_path / "wispd.conf")
-    cfg = provision.apply(provision.parse(GOOD), conf)
+    cfg = provision.apply(provisionfile.parse(GOOD), conf)
     by = {n.ssid_bytes: n for n in cfg.networks}
     # SAE needs the password itself: a WPA-PSK+SAE network keeps the passphrase.
     assert by[b"transition"].passphrase == "transition pass"
@@ -310,7 +309,7 @@ def test_replace_drops_existing_networks_keeps_globals(tmp_path):
     conf = write(tmp_path / "wispd.conf", EXISTING)
     data = GOOD.replace(b'mode = "merge"', b'mode = "replace"').replace(
         b'[control]\ngroup = "netdev"\n', b"")
-    provision.apply(provision.parse(data), conf)
+    provision.apply(provisionfile.parse(data), conf)
     cfg = wpaconf.load(conf)
     assert [n.ssid_bytes for n in cfg.networks] == [b"home", b"office", b"wpa3",
                                                      b"transition", b"cafe"]
@@ -320,7 +319,7 @@ def test_replace_drops_existing_networks_keeps_globals(tmp_path):
 
 def test_control_group_on_plain_ctrl_interface(tmp_path):
     conf = write(tmp_path / "wispd.conf", "ctrl_interface=/run/w\nctrl_interface_group=0\n")
-    provision.apply(provision.parse(b'version = 1\n[control]\ngroup = "netdev"\n'), conf)
+    provision.apply(provisionfile.parse(b'version = 1\n[control]\ngroup = "netdev"\n'), conf)
     cfg = wpaconf.load(conf)
     assert cfg.ctrl_interface == "DIR=/run/w GROUP=netdev"
     assert cfg.get_global("ctrl_interface_group") is None and cfg.ctrl_group == "netdev"
@@ -328,7 +327,7 @@ def test_control_group_on_plain_ctrl_interface(tmp_path):
 
 def test_new_config_gets_defaults(tmp_path):
     conf = str(tmp_path / "etc" / "wispd" / "wispd.conf")
-    provision.apply(provision.parse(b'version = 1\n[[network]]\nssid = "o"\n'), conf)
+    provision.apply(provisionfile.parse(b'version = 1\n[[network]]\nssid = "o"\n'), conf)
     cfg = wpaconf.load(conf)
     assert cfg.ctrl_dir == "/var/run/wpa_supplicant" and cfg.update_config
     assert os.stat(os.path.dirname(conf)).st_mode & 0o777 == 0o700
@@ -337,7 +336,7 @@ def test_new_config_gets_defaults(tmp_path):
 def test_broken_existing_config_is_not_overwritten(tmp_path):
     conf = write(tmp_path / "wispd.conf", "network={\nssid=\"x\"\n")
     with pytest.raises(ProvisionError, match="existing config is broken"):
-        provision.apply(provision.parse(GOOD), conf)
+        provision.apply(provisionfile.parse(GOOD), conf)
     assert open(conf).read() == "network={\nssid=\"x\"\n"
 
 

@@ -142,6 +142,22 @@ def test_authenticate_enoent_rescans_that_channel_and_retries_once():
     assert events == [ev.AuthFailed(bssid=AP, status=1, timed_out=False)]
 
 
+def test_a_rescan_for_an_abandoned_attempt_stays_quiet():
+    drv, events = bound_driver()
+    drv.associate(wpa2_params())
+    drv.evt.ack(error=errno.ENOENT)                      # rescan started
+    drv.deauthenticate(AP, 3)                            # the core gave up meanwhile
+    drv.handle_nl80211(kernel_msg(m.CMD_TRIGGER_SCAN, []))
+    drv.handle_nl80211(kernel_msg(m.CMD_NEW_SCAN_RESULTS, [("SCAN_FREQUENCIES", [2412])]))
+    assert events == []
+    assert drv.evt.cmds() == [m.CMD_AUTHENTICATE, m.CMD_DEAUTHENTICATE]
+    # the next scan is the core's again
+    drv.scan(ScanParams())
+    drv.handle_nl80211(kernel_msg(m.CMD_TRIGGER_SCAN, []))
+    drv.handle_nl80211(kernel_msg(m.CMD_NEW_SCAN_RESULTS, []))
+    assert events == [ev.ScanStarted(), ev.ScanDone(freqs=[])]
+
+
 def test_sae_commit_confirm_then_associate():
     drv, events = bound_driver()
     drv.associate(wpa2_params(auth_alg=AUTH_SAE, auth_data=b"\x01\x00\x00\x00commit"))
@@ -321,7 +337,7 @@ def test_regulatory_change():
 # ---------------------------------------------------------------- keys and port
 def test_set_key_pairwise_group_igtk():
     drv, events = bound_driver()
-    drv.bssid = AP
+    drv.conn.bssid = AP
     drv.set_key(KeyParams(KEY_PAIRWISE, CIPHER_CCMP, 0, b"K" * 16, seq=b"\0" * 6, addr=AP))
     a = attrs(drv.cmd.sent[-1])
     assert drv.cmd.sent[-1]["cmd"] == m.CMD_NEW_KEY
@@ -346,7 +362,7 @@ def test_set_key_pairwise_group_igtk():
 
 def test_clear_keys_and_supp_port():
     drv, events = bound_driver()
-    drv.bssid = AP
+    drv.conn.bssid = AP
     drv.clear_keys()
     assert drv.evt.cmds() == [m.CMD_DEL_KEY] * 7
     assert [attrs(s)["KEY_IDX"] for s in drv.evt.sent] == [0, 1, 2, 3, 4, 5, 0]

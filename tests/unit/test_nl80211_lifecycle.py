@@ -4,6 +4,7 @@ from nl80211_fixtures import FAMILY, OWN, bound_driver, kernel_msg
 from wispd.drivers import events as ev
 from wispd.rsn.defs import AKM_PSK, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP
 from wispd.drivers.nl80211 import msgs as m
+from wispd.drivers.nl80211.wiphy import capabilities, parse_wiphy
 from wispd.platform.rfkill import RfkillMonitor, RfkillSwitch
 from wispd.platform.rtnl import IFF_UP, RTM_DELLINK, RTM_NEWLINK, Link
 
@@ -32,16 +33,14 @@ def wiphy_dump(commands=(m.CMD_AUTHENTICATE, m.CMD_ASSOCIATE, m.CMD_CONNECT),
 
 
 def test_parse_split_wiphy_and_capabilities():
-    w = m.parse_wiphy(wiphy_dump())
+    w = parse_wiphy(wiphy_dump())
     assert (w.index, w.name, w.max_scan_ssids) == (1, "phy1", 4)
     assert w.freqs == [2412, 2437, 5180]
-    drv, _ = bound_driver()
-    capa = drv._capabilities(w)
+    capa = capabilities(w)
     assert capa.sme and capa.connect and capa.sae and capa.pmf
     assert CIPHER_CCMP in capa.ciphers and AKM_PSK in capa.akms and AKM_SAE in capa.akms
     assert capa.max_scan_ssids == 4
-    fullmac = drv._capabilities(m.parse_wiphy(wiphy_dump(commands=(m.CMD_CONNECT,),
-                                                         features=0)))
+    fullmac = capabilities(parse_wiphy(wiphy_dump(commands=(m.CMD_CONNECT,), features=0)))
     assert not fullmac.sme and fullmac.connect and not fullmac.sae
 
 
@@ -72,7 +71,7 @@ def link(event, index, flags=IFF_UP, name="wlan1", addr=OWN):
 def lifecycle_driver():
     drv, events = bound_driver()
     drv.rtnl = FakeRtnl()
-    drv.wiphy = m.parse_wiphy(wiphy_dump())
+    drv.wiphy = parse_wiphy(wiphy_dump())
     drv.cmd.replies[m.CMD_GET_INTERFACE] = [kernel_msg(m.CMD_NEW_INTERFACE, [
         ("IFNAME", "wlan1"), ("IFTYPE", m.IFTYPE_STATION), ("MAC", b"\x02\0\0\0\x09\0"),
         ("WIPHY", 1)], ifindex=9)]

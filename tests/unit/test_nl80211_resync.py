@@ -24,7 +24,7 @@ def resync_driver(current=link(RTM_NEWLINK, 3), associated=True):
     drv, events = lifecycle_driver()
     drv.rtnl = ResyncRtnl(current)
     if associated:
-        drv._set_associated(AP, 2412)
+        drv.conn.set_associated(AP, 2412)
     return drv, events
 
 
@@ -42,7 +42,7 @@ def test_a_lost_deauthentication_is_found_and_reported():
     resync(drv)
     assert events == [ev.Disconnected(bssid=AP, reason=0, locally_generated=False,
                                       kind="resync")]
-    assert not drv.associated
+    assert not drv.conn.associated
     get = [s for s in drv.cmd.sent if s["cmd"] == m.CMD_GET_STATION][0]
     assert m.attrs_of(get)["MAC"] == AP
 
@@ -51,14 +51,14 @@ def test_a_link_that_is_still_there_stays():
     drv, events = resync_driver()
     drv.cmd.replies[m.CMD_GET_STATION] = [kernel_msg(m.CMD_GET_STATION, [("MAC", AP)])]
     resync(drv)
-    assert events == [] and drv.associated
+    assert events == [] and drv.conn.associated
 
 
 def test_a_scan_whose_end_was_lost_is_reported_done():
     drv, events = resync_driver(associated=False)
-    drv.scanning = True
+    drv.scanner.running = True
     resync(drv)
-    assert events == [ev.ScanDone(freqs=[])] and not drv.scanning
+    assert events == [ev.ScanDone(freqs=[])] and not drv.scanner.running
     resync(drv)
     assert len(events) == 1
 
@@ -86,17 +86,17 @@ def test_an_interface_taken_down_meanwhile_is_disabled():
 
 def test_a_scan_without_its_end_event_times_out_into_results():
     from wispd.drivers.ops import ScanParams
-    from wispd.drivers.nl80211.driver import SCAN_TIMEOUT
+    from wispd.drivers.nl80211.scan import SCAN_TIMEOUT
     drv, events = resync_driver(associated=False)
     drv.scan(ScanParams(freqs=[2412]))
-    assert drv.eloop.remaining(drv._scan_timeout) > SCAN_TIMEOUT - 1
-    drv._scan_timeout()
-    assert events == [ev.ScanDone(freqs=[])] and not drv.scanning
-    assert not drv.eloop.is_timeout_registered(drv._scan_timeout)
+    assert drv.eloop.remaining(drv.scanner.timed_out) > SCAN_TIMEOUT - 1
+    drv.scanner.timed_out()
+    assert events == [ev.ScanDone(freqs=[])] and not drv.scanner.running
+    assert not drv.eloop.is_timeout_registered(drv.scanner.timed_out)
     drv.scan(ScanParams(freqs=[2412]))
     drv.handle_nl80211(kernel_msg(m.CMD_NEW_SCAN_RESULTS, []))
     assert events[-1] == ev.ScanDone(freqs=[])
-    assert not drv.eloop.is_timeout_registered(drv._scan_timeout)
+    assert not drv.eloop.is_timeout_registered(drv.scanner.timed_out)
 
 
 
@@ -119,3 +119,15 @@ def test_decoded_scan_dumps_are_freed_at_once():
         assert made and all(ref() is None for ref in made)
     finally:
         gc.enable()
+
+
+def test_a_disconnection_during_our_scan_keeps_the_scan():
+    # The link and the scan are separate: losing the AP must not make the
+    # driver forget a scan whose end event may still be lost.
+    from wispd.drivers.ops import ScanParams
+    drv, events = resync_driver()
+    drv.scan(ScanParams())
+    drv.conn.disconnected(4, False, "disconnect")
+    assert drv.scanner.running and drv.eloop.is_timeout_registered(drv.scanner.timed_out)
+    drv.scanner.timed_out()
+    assert events[-1] == ev.ScanDone(freqs=[])

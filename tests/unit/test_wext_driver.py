@@ -13,6 +13,7 @@ from wispd.drivers.ops import (
     KEY_GROUP, KEY_PAIRWISE, AssocParams, DriverError, DriverInitError, KeyParams, ScanParams)
 from wispd.drivers.wext import abi as w
 from wispd.drivers.wext.driver import WextDriver
+from wispd.drivers.wext.ioctl import WextIoctl
 from wispd.platform.eloop import Eloop
 
 BSSID = bytes.fromhex("020000000000")
@@ -84,8 +85,8 @@ def setup(request, monkeypatch):
     events = []
     drv = WextDriver(loop, "wlan1", events.append, abi=abi)
     kern = FakeKernel(abi, mem)
-    drv._ioctl = lambda req_no, req: kern.ioctl(drv, req_no, req)
-    drv.sock = object()
+    drv.iw = WextIoctl("wlan1", abi, sock=object())
+    drv.iw.call = lambda req_no, req: kern.ioctl(drv, req_no, req)
     drv.ifindex = 7
     drv.phy = "phy1"
     drv.mac = bytes.fromhex("020000000100")
@@ -136,7 +137,7 @@ def test_open_associate_clears_wpa(setup):
 
 def test_keys(setup):
     drv, kern, _, _ = setup
-    drv.bssid = BSSID
+    drv.conn.bssid = BSSID
     tk = bytes(range(16))
     drv.set_key(KeyParams(KEY_PAIRWISE, CIPHER_CCMP, 0, tk, addr=BSSID, set_tx=True))
     drv.set_key(KeyParams(KEY_GROUP, CIPHER_CCMP, 1, tk[::-1], seq=b"\x05\0\0\0\0\0"))
@@ -181,7 +182,7 @@ def test_scan_results_grow_on_e2big(setup):
 
 def test_deauth_mlme(setup):
     drv, kern, events, _ = setup
-    drv.associated, drv.bssid = True, BSSID
+    drv.conn.associated, drv.conn.bssid = True, BSSID
     drv.deauthenticate(BSSID, 3)
     name, req, data = kern.calls[0]
     assert name == "SIOCSIWMLME" and data == w.mlme(w.IW_MLME_DEAUTH, 3, BSSID)
@@ -251,7 +252,7 @@ def test_init_refuses_non_wireless(ifname, code):
         assert info.value.errno == code
     else:
         assert "no wireless extensions" in str(info.value)
-    assert drv.sock is None and drv.rtnl is None
+    assert drv.iw is None and drv.rtnl is None
     loop.close()
 
 

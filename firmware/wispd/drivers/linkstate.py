@@ -5,8 +5,10 @@ from /dev/rfkill, and must turn those into the same InterfaceDisabled /
 InterfaceEnabled / InterfaceRemoved events.  The interface counts as disabled
 while any reason ("ifdown", "rfkill") holds; it is enabled again only when the
 last one clears.  A driver mixes this in and provides eloop, ifname, ifindex,
-mac, link_up, disabled (a set), rtnl, _emit(event), _reset_link() and
-_rfkill_name() (the wiphy name its rfkill switch carries).
+mac, link_up, disabled (a set), rtnl, conn (its connection: associated, bssid,
+ssid), emit(event), handle_link(link), _resync(), _reset_link() (the link is
+gone: forget the connection and any scan of ours) and _rfkill_name() (the wiphy
+name its rfkill switch carries).
 """
 
 import errno
@@ -22,8 +24,7 @@ ERFKILL = 132    # errno: "Operation not possible due to RF-kill" (not in every 
 
 
 class LinkStateMixin:
-    # Operstate goes through rtnetlink for both drivers; bssid/ssid/associated
-    # are the driver's view of the current association.
+    # Operstate goes through rtnetlink for both drivers.
     def set_operstate(self, up):
         if self.ifindex is not None and self.rtnl is not None:
             self.rtnl.set_operstate(self.ifindex, up)
@@ -37,13 +38,10 @@ class LinkStateMixin:
         return self.mac
 
     def get_bssid(self):
-        return self.bssid if self.associated else None
+        return self.conn.bssid if self.conn.associated else None
 
     def get_ssid(self):
-        return self.ssid if self.associated else None
-
-    def _on_disabled(self):
-        """Driver-specific clean-up when the interface becomes unusable."""
+        return self.conn.ssid if self.conn.associated else None
 
     def _events_lost(self):
         """A netlink socket overflowed (ENOBUFS): resync once the eloop is free
@@ -90,7 +88,7 @@ class LinkStateMixin:
         self.link_up = False
         self.disabled.discard("ifdown")
         self._reset_link()
-        self._emit(ev.InterfaceRemoved(ifname=self.ifname, ifindex=index))
+        self.emit(ev.InterfaceRemoved(ifname=self.ifname, ifindex=index))
 
     def _disable(self, reason):
         first = not self.disabled
@@ -98,15 +96,14 @@ class LinkStateMixin:
         if first:
             # The core reports the lost link itself (INTERFACE_DISABLED).
             self._reset_link()
-            self._on_disabled()
-            self._emit(ev.InterfaceDisabled(reason=reason))
+            self.emit(ev.InterfaceDisabled(reason=reason))
 
     def _enable(self, reason):
         if reason not in self.disabled:
             return
         self.disabled.discard(reason)
         if not self.disabled:
-            self._emit(ev.InterfaceEnabled(reason=reason))
+            self.emit(ev.InterfaceEnabled(reason=reason))
 
     def handle_rfkill(self, switch):
         name = self._rfkill_name()

@@ -73,73 +73,72 @@ ETH_P_PAE = 0x888E
 CHAN_WIDTH_NAMES = {0: "20 MHz (no HT)", 1: "20 MHz", 2: "40 MHz", 3: "80 MHz",
                     4: "80+80 MHz", 5: "160 MHz", 6: "5 MHz", 7: "10 MHz", 13: "320 MHz"}
 
-_A = "NL80211_ATTR_"
+ATTR = "NL80211_ATTR_"
 
 
 class nl80211msg(genlmsg):
     """An nl80211 generic netlink message (the attributes wispd uses)."""
 
-    prefix = _A
+    prefix = ATTR
     nla_map = (
-        (1, _A + "WIPHY", "uint32"),
-        (2, _A + "WIPHY_NAME", "asciiz"),
-        (3, _A + "IFINDEX", "uint32"),
-        (4, _A + "IFNAME", "asciiz"),
-        (5, _A + "IFTYPE", "uint32"),
-        (6, _A + "MAC", "cdata"),
-        (7, _A + "KEY_DATA", "cdata"),
-        (8, _A + "KEY_IDX", "uint8"),
-        (9, _A + "KEY_CIPHER", "uint32"),
-        (10, _A + "KEY_SEQ", "cdata"),
-        (11, _A + "KEY_DEFAULT", "flag"),
-        (21, _A + "STA_INFO", "sta_info"),
-        (22, _A + "WIPHY_BANDS", "*band"),
-        (33, _A + "REG_ALPHA2", "asciiz"),
-        (38, _A + "WIPHY_FREQ", "uint32"),
-        (40, _A + "KEY_DEFAULT_MGMT", "flag"),
-        (42, _A + "IE", "cdata"),
-        (43, _A + "MAX_NUM_SCAN_SSIDS", "uint8"),
-        (44, _A + "SCAN_FREQUENCIES", "*uint32"),
-        (45, _A + "SCAN_SSIDS", "*cdata"),
-        (46, _A + "GENERATION", "uint32"),
-        (47, _A + "BSS", "bss"),
-        (50, _A + "SUPPORTED_COMMANDS", "*uint32"),
-        (51, _A + "FRAME", "cdata"),
-        (52, _A + "SSID", "cdata"),
-        (53, _A + "AUTH_TYPE", "uint32"),
-        (54, _A + "REASON_CODE", "uint16"),
-        (55, _A + "KEY_TYPE", "uint32"),
-        (57, _A + "CIPHER_SUITES", "array(uint32)"),
-        (65, _A + "TIMED_OUT", "flag"),
-        (66, _A + "USE_MFP", "uint32"),
-        (67, _A + "STA_FLAGS2", "cdata"),
-        (68, _A + "CONTROL_PORT", "flag"),
-        (70, _A + "PRIVACY", "flag"),
-        (71, _A + "DISCONNECTED_BY_AP", "flag"),
-        (72, _A + "STATUS_CODE", "uint16"),
-        (73, _A + "CIPHER_SUITES_PAIRWISE", "array(uint32)"),
-        (74, _A + "CIPHER_SUITE_GROUP", "uint32"),
-        (75, _A + "WPA_VERSIONS", "uint32"),
-        (76, _A + "AKM_SUITES", "array(uint32)"),
-        (77, _A + "REQ_IE", "cdata"),
-        (78, _A + "RESP_IE", "cdata"),
-        (79, _A + "PREV_BSSID", "cdata"),
-        (84, _A + "SURVEY_INFO", "survey_info"),
-        (94, _A + "CQM", "cqm"),
-        (95, _A + "LOCAL_STATE_CHANGE", "flag"),
-        (102, _A + "CONTROL_PORT_ETHERTYPE", "uint16"),
-        (110, _A + "KEY_DEFAULT_TYPES", "key_default_types"),
-        (143, _A + "FEATURE_FLAGS", "uint32"),
-        (153, _A + "WDEV", "uint64"),
-        (156, _A + "SAE_DATA", "cdata"),
-        (159, _A + "CHANNEL_WIDTH", "uint32"),
-        (160, _A + "CENTER_FREQ1", "uint32"),
-        (161, _A + "CENTER_FREQ2", "uint32"),
-        (174, _A + "SPLIT_WIPHY_DUMP", "flag"),
-        (204, _A + "SOCKET_OWNER", "flag"),
-        (217, _A + "EXT_FEATURES", "cdata"),
-        (248, _A + "TIMEOUT_REASON", "uint32"),
-        (259, _A + "PORT_AUTHORIZED", "flag"),
+        (1, ATTR + "WIPHY", "uint32"),
+        (2, ATTR + "WIPHY_NAME", "asciiz"),
+        (3, ATTR + "IFINDEX", "uint32"),
+        (4, ATTR + "IFNAME", "asciiz"),
+        (5, ATTR + "IFTYPE", "uint32"),
+        (6, ATTR + "MAC", "cdata"),
+        (7, ATTR + "KEY_DATA", "cdata"),
+        (8, ATTR + "KEY_IDX", "uint8"),
+        (9, ATTR + "KEY_CIPHER", "uint32"),
+        (10, ATTR + "KEY_SEQ", "cdata"),
+        (11, ATTR + "KEY_DEFAULT", "flag"),
+        (21, ATTR + "STA_INFO", "sta_info"),
+        (22, ATTR + "WIPHY_BANDS", "*band"),
+        (33, ATTR + "REG_ALPHA2", "asciiz"),
+        (38, ATTR + "WIPHY_FREQ", "uint32"),
+        (40, ATTR + "KEY_DEFAULT_MGMT", "flag"),
+        (42, ATTR + "IE", "cdata"),
+        (43, ATTR + "MAX_NUM_SCAN_SSIDS", "uint8"),
+        (44, ATTR + "SCAN_FREQUENCIES", "*uint32"),
+        (45, ATTR + "SCAN_SSIDS", "*cdata"),
+        (46, ATTR + "GENERATION", "uint32"),
+        (47, ATTR + "BSS", "bss"),
+        (50, ATTR + "SUPPORTED_COMMANDS", "*uint32"),
+        (51, ATTR + "FRAME", "cdata"),
+        (52, ATTR + "SSID", "cdata"),
+        (53, ATTR + "AUTH_TYPE", "uint32"),
+        (54, ATTR + "REASON_CODE", "uint16"),
+        (55, ATTR + "KEY_TYPE", "uint32"),
+        (57, ATTR + "CIPHER_SUITES", "array(uint32)"),
+        (65, ATTR + "TIMED_OUT", "flag"),
+        (66, ATTR + "USE_MFP", "uint32"),
+        (67, ATTR + "STA_FLAGS2", "cdata"),
+        (68, ATTR + "CONTROL_PORT", "flag"),
+        (70, ATTR + "PRIVACY", "flag"),
+        (71, ATTR + "DISCONNECTED_BY_AP", "flag"),
+        (72, ATTR + "STATUS_CODE", "uint16"),
+        (73, ATTR + "CIPHER_SUITES_PAIRWISE", "array(uint32)"),
+        (74, ATTR + "CIPHER_SUITE_GROUP", "uint32"),
+        (75, ATTR + "WPA_VERSIONS", "uint32"),
+        (76, ATTR + "AKM_SUITES", "array(uint32)"),
+        (77, ATTR + "REQ_IE", "cdata"),
+        (78, ATTR + "RESP_IE", "cdata"),
+        (79, ATTR + "PREV_BSSID", "cdata"),
+        (84, ATTR + "SURVEY_INFO", "survey_info"),
+        (94, ATTR + "CQM", "cqm"),
+        (95, ATTR + "LOCAL_STATE_CHANGE", "flag"),
+        (102, ATTR + "CONTROL_PORT_ETHERTYPE", "uint16"),
+        (110, ATTR + "KEY_DEFAULT_TYPES", "key_default_types"),
+        (143, ATTR + "FEATURE_FLAGS", "uint32"),
+        (153, ATTR + "WDEV", "uint64"),
+        (156, ATTR + "SAE_DATA", "cdata"),
+        (159, ATTR + "CHANNEL_WIDTH", "uint32"),
+        (160, ATTR + "CENTER_FREQ1", "uint32"),
+        (161, ATTR + "CENTER_FREQ2", "uint32"),
+        (174, ATTR + "SPLIT_WIPHY_DUMP", "flag"),
+        (204, ATTR + "SOCKET_OWNER", "flag"),
+        (248, ATTR + "TIMEOUT_REASON", "uint32"),
+        (259, ATTR + "PORT_AUTHORIZED", "flag"),
     )
 
     class band(nla):
@@ -207,7 +206,7 @@ def build(cmd, attrs):
     msg["cmd"] = cmd
     msg["version"] = 1
     msg["reserved"] = 0
-    msg["attrs"] = [(_A + name, value) for name, value in attrs]
+    msg["attrs"] = [(ATTR + name, value) for name, value in attrs]
     return msg
 
 
@@ -221,7 +220,7 @@ def attrs_of(msg):
     """{short name: value} of a decoded message (first occurrence wins)."""
     out = {}
     for name, value in msg["attrs"]:
-        short = name[len(_A):] if name.startswith(_A) else name
+        short = name[len(ATTR):] if name.startswith(ATTR) else name
         if short not in out:
             out[short] = value.getvalue() if hasattr(value, "getvalue") else value
     return out
@@ -239,64 +238,9 @@ def _nested(value, prefix):
     return out
 
 
-def _flag(value):
-    return value is not None and value is not False
-
-
-# wiphy -------------------------------------------------------------------------
-class WiphyInfo:
-    """What the split GET_WIPHY dump says about one radio."""
-
-    __slots__ = ("index", "name", "ciphers", "akms", "freqs", "commands", "features",
-                 "ext_features", "max_scan_ssids")
-
-    def __init__(self):
-        self.index = None
-        self.name = None
-        self.ciphers = []
-        self.akms = []
-        self.freqs = []
-        self.commands = set()
-        self.features = 0
-        self.ext_features = b""
-        self.max_scan_ssids = 0
-
-    def has_ext_feature(self, bit):
-        byte = bit // 8
-        return byte < len(self.ext_features) and bool(self.ext_features[byte] & (1 << (bit % 8)))
-
-
-def parse_wiphy(parts):
-    """Merge the messages of a split GET_WIPHY dump (one wiphy) into WiphyInfo."""
-    info = WiphyInfo()
-    for msg in parts:
-        a = attrs_of(msg)
-        if "WIPHY" in a and info.index is None:
-            info.index = a["WIPHY"]
-        if a.get("WIPHY_NAME"):
-            info.name = a["WIPHY_NAME"]
-        for c in a.get("CIPHER_SUITES") or ():
-            if c not in info.ciphers:
-                info.ciphers.append(c)
-        for k in a.get("AKM_SUITES") or ():
-            if k not in info.akms:
-                info.akms.append(k)
-        if "MAX_NUM_SCAN_SSIDS" in a:
-            info.max_scan_ssids = a["MAX_NUM_SCAN_SSIDS"]
-        if "FEATURE_FLAGS" in a:
-            info.features = a["FEATURE_FLAGS"]
-        if a.get("EXT_FEATURES"):
-            info.ext_features = a["EXT_FEATURES"]
-        for cmd in msg.get_attr(_A + "SUPPORTED_COMMANDS") or ():
-            info.commands.add(cmd.getvalue() if hasattr(cmd, "getvalue") else cmd)
-        for band in msg.get_attr(_A + "WIPHY_BANDS") or ():
-            for freq in band.get_attr("NL80211_BAND_ATTR_FREQS") or ():
-                f = freq.get_attr("NL80211_FREQUENCY_ATTR_FREQ")
-                if f and not _flag(freq.get_attr("NL80211_FREQUENCY_ATTR_DISABLED")) \
-                        and f not in info.freqs:
-                    info.freqs.append(f)
-    info.freqs.sort()
-    return info
+def is_set(flag):
+    """Whether a decoded flag attribute is present."""
+    return flag is not None and flag is not False
 
 
 def parse_interface(msg):
@@ -310,7 +254,7 @@ def parse_interface(msg):
 # scan results ------------------------------------------------------------------
 def parse_bss(msg):
     """One GET_SCAN dump entry → ScanResult (signal in dBm), or None."""
-    bss = msg.get_attr(_A + "BSS")
+    bss = msg.get_attr(ATTR + "BSS")
     if bss is None:
         return None
     b = _nested(bss, "NL80211_BSS_")
@@ -337,7 +281,7 @@ def parse_bss(msg):
 def parse_station(msg):
     """GET_STATION reply → {'rssi', 'avg_rssi', 'txrate_kbps', 'rxrate_kbps'}."""
     out = {}
-    info = msg.get_attr(_A + "STA_INFO")
+    info = msg.get_attr(ATTR + "STA_INFO")
     if info is None:
         return out
     s = _nested(info, "NL80211_STA_INFO_")
@@ -359,13 +303,39 @@ def parse_station(msg):
 def parse_survey_noise(parts):
     """The noise (dBm) of the channel in use from a GET_SURVEY dump, or None."""
     for msg in parts:
-        info = msg.get_attr(_A + "SURVEY_INFO")
+        info = msg.get_attr(ATTR + "SURVEY_INFO")
         if info is None:
             continue
         s = _nested(info, "NL80211_SURVEY_INFO_")
-        if _flag(s.get("IN_USE")) and "NOISE" in s:
+        if is_set(s.get("IN_USE")) and "NOISE" in s:
             return s["NOISE"]
     return None
+
+
+# connection quality monitor -------------------------------------------------------
+def cqm_rssi_config(threshold, hysteresis):
+    """The nested NL80211_ATTR_CQM of SET_CQM: one RSSI threshold (dBm, <= 0;
+    0 turns the monitor off) and the hysteresis (dB) the signal must move back
+    by before the next event."""
+    return {"attrs": [("NL80211_ATTR_CQM_RSSI_THOLD", threshold),
+                      ("NL80211_ATTR_CQM_RSSI_HYST", hysteresis)]}
+
+
+def parse_cqm(msg):
+    """A NOTIFY_CQM event -> (kind, rssi).  kind is "low" or "high" when the
+    signal crossed the threshold (rssi in dBm, or None from kernels that do not
+    send RSSI_LEVEL), "beacon_loss", or None for what wispd does not follow
+    (packet loss, TX errors)."""
+    c = _nested(msg.get_attr(ATTR + "CQM"), "NL80211_ATTR_CQM_")
+    event = c.get("RSSI_THRESHOLD_EVENT")
+    # Older kernels reported a beacon loss as a threshold event of its own value.
+    if is_set(c.get("BEACON_LOSS_EVENT")) or event == CQM_RSSI_BEACON_LOSS_EVENT:
+        return "beacon_loss", None
+    if event == CQM_RSSI_THRESHOLD_EVENT_LOW:
+        return "low", c.get("RSSI_LEVEL")
+    if event == CQM_RSSI_THRESHOLD_EVENT_HIGH:
+        return "high", c.get("RSSI_LEVEL")
+    return None, None
 
 
 # management frames carried in MLME events ------------------------------------------

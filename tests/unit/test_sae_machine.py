@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from wispd.rsn import ecc, sae
+from wispd.rsn import ecc, sae, saecrypto
 from wispd.rsn.pmksa import PmksaCache
 
 STA = bytes.fromhex("020000000100")
@@ -46,32 +46,32 @@ class ApPeer:
         if self.want_token is not None:
             if self.h2e:
                 tail = rest[nlen + 2 * curve.size:]
-                ext = sae._ext_elements(tail)
-                token = ext.get(sae.EXT_ANTI_CLOGGING_TOKEN)
+                ext = saecrypto.ext_elements(tail)
+                token = ext.get(saecrypto.EXT_ANTI_CLOGGING_TOKEN)
             else:
                 token = rest[:len(self.want_token)]
                 rest = rest[len(self.want_token):] if token == self.want_token else rest
             if token != self.want_token:
-                tok = _ext(sae.EXT_ANTI_CLOGGING_TOKEN, self.want_token) if self.h2e \
+                tok = _ext(saecrypto.EXT_ANTI_CLOGGING_TOKEN, self.want_token) if self.h2e \
                     else self.want_token
                 return (1, sae.STATUS_ANTI_CLOGGING_TOKEN_REQ, body[:2] + tok)
-        self.peer_scalar, self.peer_element, ext = sae.parse_commit(curve, rest, self.h2e)
-        self.seen_rejected = ext.get(sae.EXT_REJECTED_GROUPS)
-        self.seen_identifier = ext.get(sae.EXT_PASSWORD_IDENTIFIER)
+        self.peer_scalar, self.peer_element, ext = saecrypto.parse_commit(curve, rest, self.h2e)
+        self.seen_rejected = ext.get(saecrypto.EXT_REJECTED_GROUPS)
+        self.seen_identifier = ext.get(saecrypto.EXT_PASSWORD_IDENTIFIER)
         if self.h2e:
-            pt = sae.derive_pt(curve, self.ssid, self.password, self.identifier)
-            pwe = sae.derive_pwe_from_pt(curve, pt, self.ap, self.sta)
+            pt = saecrypto.derive_pt(curve, self.ssid, self.password, self.identifier)
+            pwe = saecrypto.derive_pwe_from_pt(curve, pt, self.ap, self.sta)
         else:
-            pwe = sae.derive_pwe_hnp(curve, self.password, self.ap, self.sta)
+            pwe = saecrypto.derive_pwe_hnp(curve, self.password, self.ap, self.sta)
         self.curve = curve
         rand = int.from_bytes(os.urandom(nlen), "big") % (curve.n - 2) + 2
         mask = int.from_bytes(os.urandom(nlen), "big") % (curve.n - 2) + 2
-        self.scalar, self.element = sae.commit_values(curve, pwe, rand, mask)
+        self.scalar, self.element = saecrypto.commit_values(curve, pwe, rand, mask)
         rejected = []
         if self.seen_rejected:
             r = self.seen_rejected
             rejected = [int.from_bytes(r[i:i + 2], "little") for i in range(0, len(r), 2)]
-        self.kck, self.pmk, self.pmkid = sae.derive_keys(
+        self.kck, self.pmk, self.pmkid = saecrypto.derive_keys(
             curve, pwe, rand, self.scalar, self.element, self.peer_scalar, self.peer_element,
             self.h2e, rejected)
         out = body[:2] + self.scalar.to_bytes(nlen, "big") + curve.encode(self.element)
@@ -79,11 +79,11 @@ class ApPeer:
 
     def confirm(self, body):
         sc = int.from_bytes(body[:2], "little")
-        expect = sae.confirm_value(self.curve, self.kck, self.h2e, sc, self.peer_scalar,
+        expect = saecrypto.confirm_value(self.curve, self.kck, self.h2e, sc, self.peer_scalar,
                                    self.peer_element, self.scalar, self.element)
         if expect != body[2:]:
             return (2, sae.STATUS_CHALLENGE_FAIL, b"")
-        mine = sae.confirm_value(self.curve, self.kck, self.h2e, 1, self.scalar, self.element,
+        mine = saecrypto.confirm_value(self.curve, self.kck, self.h2e, 1, self.scalar, self.element,
                                  self.peer_scalar, self.peer_element)
         return (2, 0, b"\x01\x00" + mine)
 
@@ -138,7 +138,7 @@ def test_anti_clogging_token_h2e_container():
     ap = ApPeer(groups=(19,), h2e=True, want_token=b"tok")
     log, sent = run(m, ap)
     assert m.state == sae.ACCEPTED
-    assert sent[1].body.endswith(_ext(sae.EXT_ANTI_CLOGGING_TOKEN, b"tok"))
+    assert sent[1].body.endswith(_ext(saecrypto.EXT_ANTI_CLOGGING_TOKEN, b"tok"))
 
 
 @pytest.mark.parametrize("h2e", [False, True], ids=["hnp", "h2e"])

@@ -186,10 +186,6 @@ class EapolKeySupplicant:
         self._installed_igtk = None
 
     @property
-    def ptk(self):
-        return self._ptk
-
-    @property
     def snonce(self):
         return self._snonce
 

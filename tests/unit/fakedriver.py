@@ -49,6 +49,7 @@ class FakeDriver(Driver):
         self.port_authorized = False
         self.operstate = None
         self.country = None
+        self.cqm = []                # (threshold, hysteresis) of each set_cqm()
 
     def init(self):
         if self.fail_init:
@@ -115,6 +116,10 @@ class FakeDriver(Driver):
 
     def set_operstate(self, up):
         self.operstate = up
+
+    def set_cqm(self, threshold, hysteresis):
+        self.cqm.append((threshold, hysteresis))
+        return True
 
     def set_country(self, alpha2):
         self.country = alpha2

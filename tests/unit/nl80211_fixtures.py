@@ -20,6 +20,32 @@ def kernel_msg(cmd, attrs, ifindex=IFINDEX):
     return m.decode(bytes(msg.data))
 
 
+def nla(kind, payload=b""):
+    """One netlink attribute as the kernel lays it out: u16 length, u16 type,
+    the payload, zeros up to a multiple of 4."""
+    length = 4 + len(payload)
+    return struct.pack("=HH", length, kind) + payload + b"\0" * (-length % 4)
+
+
+def kernel_bytes(cmd, attrs, family=FAMILY):
+    """A generic netlink message built byte by byte (nlmsghdr, genlmsghdr, the
+    attributes from nla()), decoded as the driver's socket does: a check on our
+    attribute map that does not go through pyroute2's encoder."""
+    body = struct.pack("=BBH", cmd, 1, 0) + b"".join(attrs)
+    return m.decode(struct.pack("=IHHII", 16 + len(body), family, 0, 0, 0) + body)
+
+
+def walk_attrs(data):
+    """{type: payload} of a run of netlink attributes (the NESTED flag masked)."""
+    out = {}
+    pos = 0
+    while pos + 4 <= len(data):
+        length, kind = struct.unpack_from("=HH", data, pos)
+        out[kind & 0x3FFF] = data[pos + 4:pos + length]
+        pos += (length + 3) & ~3
+    return out
+
+
 def mgmt(subtype, da, sa, bssid, body):
     return struct.pack("<HH", subtype << 4, 0) + da + sa + bssid + b"\0\0" + body
 
@@ -42,11 +68,13 @@ class RecordingSocket:
 
     def __init__(self):
         self.sent = []
+        self.raw = []                # the bytes of each message, as the kernel gets them
         self.callbacks = []
         self.replies = {}
 
     def send(self, msg, msg_type, flags=0, callback=None):
         msg.encode()
+        self.raw.append(bytes(msg.data))
         decoded = m.decode(bytes(msg.data))
         self.sent.append(decoded)
         self.callbacks.append(callback)

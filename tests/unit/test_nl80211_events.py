@@ -1,6 +1,7 @@
 """nl80211 events → typed events, and the commands the driver sends, on
 hand-built kernel messages (hwsim only exercises CONNECT through cfg80211's own
-SME, so ROAM, PORT_AUTHORIZED, MIC failure and CQM are covered here)."""
+SME, so ROAM, PORT_AUTHORIZED and MIC failure are covered here; CQM has its own
+file)."""
 import errno
 
 import pytest
@@ -304,25 +305,6 @@ def test_michael_mic_failure():
         ("MAC", AP), ("KEY_TYPE", m.KEYTYPE_PAIRWISE), ("KEY_IDX", 0)]))
     assert events == [ev.MichaelMicFailure(src=AP, unicast=False, key_index=1),
                       ev.MichaelMicFailure(src=AP, unicast=True, key_index=0)]
-
-
-def cqm(*items):
-    return ("CQM", {"attrs": [("NL80211_ATTR_CQM_" + k, v) for k, v in items]})
-
-
-def test_cqm_rssi_and_beacon_loss():
-    drv, events = bound_driver()
-    drv.handle_nl80211(kernel_msg(m.CMD_NOTIFY_CQM, [cqm(("RSSI_THRESHOLD_EVENT", 0),
-                                                         ("RSSI_LEVEL", -81))]))
-    drv.handle_nl80211(kernel_msg(m.CMD_NOTIFY_CQM, [cqm(("RSSI_THRESHOLD_EVENT", 1))]))
-    drv.handle_nl80211(kernel_msg(m.CMD_NOTIFY_CQM, [cqm(("BEACON_LOSS_EVENT", True))]))
-    drv.handle_nl80211(kernel_msg(m.CMD_NOTIFY_CQM, [cqm(("RSSI_THRESHOLD_EVENT", 2))]))
-    drv.handle_nl80211(kernel_msg(m.CMD_NOTIFY_CQM, [cqm(("PKT_LOSS_EVENT", 50))]))
-    assert events == [ev.SignalChange(rssi=-81, low=True), ev.SignalChange(rssi=None, low=False),
-                      ev.BeaconLoss(), ev.BeaconLoss()]
-    drv.set_cqm(-70, 4)
-    c = drv.evt.sent[-1].get_attr("NL80211_ATTR_CQM")
-    assert c.get_attr("NL80211_ATTR_CQM_RSSI_THOLD") == -70
 
 
 def test_regulatory_change():

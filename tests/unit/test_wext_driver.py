@@ -264,3 +264,9 @@ def test_wext_does_not_import_nl80211():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert r.returncode == 0, r.stdout
+
+
+def test_no_connection_quality_monitor(setup):
+    drv, kern, events, _ = setup
+    assert drv.set_cqm(-70, 4) is False
+    assert kern.calls == [] and events == []

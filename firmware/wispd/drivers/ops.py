@@ -203,6 +203,19 @@ class Driver:
         """A dict with rssi, linkspeed, noise, frequency, width, center_frq1..."""
         return None
 
+    def set_cqm(self, threshold, hysteresis):
+        """Watch the signal of the current connection: a SignalChange event
+        (low=True) when it falls below threshold dBm, another (low=False) when
+        it is back above; after an event the signal must move by hysteresis dB
+        before the next.  threshold 0 stops the watch.  Call it once connected
+        (COMPLETED), after every new connection: whether the kernel keeps the
+        setting from one connection to the next varies.  Returns True if the
+        driver will report SignalChange, False if it cannot (no connection
+        quality monitor in its kernel API or on this radio): then only
+        signal_poll() tells.  DriverError if the kernel refused otherwise
+        (EINVAL: threshold above 0 or hysteresis below 0)."""
+        return False
+
     def set_country(self, alpha2):
         raise DriverError("set_country not supported")
 

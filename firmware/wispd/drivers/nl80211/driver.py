@@ -3,13 +3,14 @@
 Two generic netlink sockets, as wpa_supplicant has:
 - `evt` joins the scan, mlme, regulatory and config multicast groups and carries
   the asynchronous commands of a connection (AUTHENTICATE, ASSOCIATE, CONNECT,
-  DEAUTHENTICATE, DISCONNECT, SET_CQM).  Their ACK or error comes back through the
+  DEAUTHENTICATE, DISCONNECT).  Their ACK or error comes back through the
   eloop, matched by sequence number.  It is also the SOCKET_OWNER of the
   connection: if wispd dies, the kernel closes the socket and drops the link.
 - `cmd` has no groups and answers the short synchronous queries: family and wiphy
   at start, TRIGGER_SCAN (so that EBUSY can raise DriverBusy), GET_SCAN,
-  NEW_KEY/SET_KEY, SET_STATION, GET_STATION/GET_SURVEY, REQ_SET_REG.  None of
-  them waits for the radio, only for the kernel to answer.
+  NEW_KEY/SET_KEY, SET_STATION, GET_STATION/GET_SURVEY, SET_CQM (so that a radio
+  without CQM can say so), REQ_SET_REG.  None of them waits for the radio, only
+  for the kernel to answer.
 rtnetlink (wispd.platform.rtnl) follows the interface: up/down, removal, a new ifindex;
 /dev/rfkill (wispd.platform.rfkill) follows the radio's kill switch.
 
@@ -345,17 +346,42 @@ class Nl80211Driver(LinkStateMixin, Driver):
         return info
 
     def set_cqm(self, threshold, hysteresis):
-        """Ask for CQM RSSI events (SignalChange) around threshold dBm."""
+        """SET_CQM with one RSSI threshold (see Driver.set_cqm).  cfg80211 keeps
+        it for the interface; mac80211 or the firmware compares each beacon's
+        signal with it and NOTIFY_CQM comes when it is crossed."""
         self._need_iface()
-        self.post(m.CMD_SET_CQM, [("CQM", m.cqm_rssi_config(int(threshold),
-                                                            int(hysteresis)))])
+        threshold, hysteresis = int(threshold), int(hysteresis)
+        if threshold > 0 or hysteresis < 0:
+            raise DriverError("CQM threshold %d dBm, hysteresis %d dB: out of range"
+                              % (threshold, hysteresis), errno.EINVAL)
+        try:
+            self.request(m.CMD_SET_CQM, [("CQM", m.cqm_rssi_config(threshold, hysteresis))])
+        except DriverError as e:
+            if e.errno == errno.EOPNOTSUPP:
+                log.info("%s: %s has no connection quality monitor", self.ifname,
+                         self.wiphy.name if self.wiphy is not None else "the radio")
+                return False
+            raise
+        return True
 
     def _on_cqm(self, msg, a):
         kind, rssi = m.parse_cqm(msg)
         if kind == "beacon_loss":
             self.emit(ev.BeaconLoss())
         elif kind is not None:
+            if rssi is None:
+                rssi = self._current_rssi()     # older kernels do not say
             self.emit(ev.SignalChange(rssi=rssi, low=kind == "low"))
+
+    def _current_rssi(self):
+        bssid = self.conn.bssid
+        if bssid is None:
+            return None
+        try:
+            sta = m.parse_station(self.request(m.CMD_GET_STATION, [("MAC", bytes(bssid))])[0])
+        except (DriverError, IndexError):
+            return None
+        return sta.get("rssi")
 
     # ------------------------------------------------------------------ regulatory
     def set_country(self, alpha2):

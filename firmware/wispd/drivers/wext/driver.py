@@ -14,6 +14,10 @@ PMF: cfg80211 accepts IW_AUTH_MFP and ignores it; the kernel never protects
 management frames on this path.  So the capabilities say pmf=False, and the
 core refuses ieee80211w=2 networks and joins ieee80211w=1 ones without PMF,
 rather than pretend (a forged deauthentication would work either way).
+
+Wireless extensions have no connection quality monitor (no threshold, no
+event when the signal crosses one): set_cqm() declines, and the core learns
+about a weak signal from signal_poll() only.
 """
 
 import errno
@@ -315,6 +319,10 @@ class WextDriver(LinkStateMixin, Driver):
         except DriverError as e:
             log.debug("%s: SIOCGIWFREQ: %s", self.ifname, e)
         return info
+
+    def set_cqm(self, threshold, hysteresis):
+        # No CQM in wireless extensions (see the module docstring).
+        return False
 
     # ------------------------------------------------------------------ wireless events
     def handle_wireless(self, data):

@@ -460,10 +460,10 @@ class Bench:
     def time_selection(conf_path, results, passes=15):
         """selection.select on the daemon's config file and its BSS table as
         the control socket reports it (IEs included), in this process."""
-        from wispd.config import model as wconfig
+        from wispd.config import wpaconf
         from wispd.core import selection
         from wispd.core.bss import BssTable
-        cfg = wconfig.load(conf_path)
+        cfg = wpaconf.load(conf_path)
         table = BssTable()
         table.update(results, [], time.monotonic())
         for b in table:

@@ -11,6 +11,9 @@ import os
 import signal
 
 from wispd.config import model as wconfig
+from wispd.config import wpaconf
+from wispd.config.fields import parse_ctrl_interface
+from wispd.platform import durable
 from wispd.platform import log as wlog
 from wispd.control import commands
 from wispd.control.wpactrl import events as wpactrl_events
@@ -63,7 +66,7 @@ class Daemon:
         if spec.conf is None:
             cfg = wconfig.Config()
         else:
-            cfg = wconfig.load(spec.conf)
+            cfg = wpaconf.load(spec.conf)
         if spec.ctrl:
             cfg_ctrl = spec.ctrl
         else:
@@ -97,7 +100,7 @@ class Daemon:
         if spec.conf is not None:
             # Before anything of ours can write it: a save cut short by a power
             # loss leaves its temp file (with the secrets) beside the config.
-            wconfig.remove_stale_temps(spec.conf)
+            durable.remove_stale_temps(spec.conf)
         cfg, ctrl_override = self.load_config(spec)
         store = None
         if self.state_dir:
@@ -108,7 +111,7 @@ class Daemon:
         ctrl_dir = ctrl_override or cfg.ctrl_dir
         group = cfg.ctrl_group
         if ctrl_override and ctrl_override.startswith("DIR="):
-            ctrl_dir, group = wconfig.parse_ctrl_interface(ctrl_override)
+            ctrl_dir, group = parse_ctrl_interface(ctrl_override)
         control = None
         if ctrl_dir:
             make_ctrl_dir(ctrl_dir, group)
@@ -128,7 +131,7 @@ class Daemon:
         if self.global_ctrl_path:
             path = self.global_ctrl_path
             if path.startswith("DIR="):
-                ctrl_dir, group = wconfig.parse_ctrl_interface(path)
+                ctrl_dir, group = parse_ctrl_interface(path)
                 make_ctrl_dir(ctrl_dir, group or self.global_group)
                 path = os.path.join(ctrl_dir, "global")
             self.global_control = TextControl(self, path, self.global_group, None)
@@ -227,7 +230,7 @@ class Daemon:
         if not cfg.path:
             raise commands.CommandError("no_config_file", "no configuration file")
         try:
-            wconfig.save(cfg)
+            wpaconf.save(cfg)
         except (OSError, ConfigError) as e:
             log.error("SAVE_CONFIG: %s", e)
             raise commands.CommandError("save_failed", str(e))
@@ -253,7 +256,7 @@ class Daemon:
             if not spec.conf:
                 continue
             try:
-                cfg = wconfig.load(spec.conf)
+                cfg = wpaconf.load(spec.conf)
             except (OSError, ConfigError) as e:
                 log.error("%s: reconfigure failed, keeping the running config: %s", it.ifname, e)
                 raise commands.CommandError("config_error", str(e))

@@ -85,13 +85,13 @@ class HookRunner:
 
 def install(daemon, path):
     """Attach a hook script to a Daemon's notifications."""
-    from wispd.config import model as wconfig
+    from wispd.config.fields import parse_ctrl_interface
 
     def ctrl_dir_of(iface):
         spec = daemon.specs.get(iface)
         if spec is not None and spec.ctrl:
             if spec.ctrl.startswith("DIR="):
-                return wconfig.parse_ctrl_interface(spec.ctrl)[0]
+                return parse_ctrl_interface(spec.ctrl)[0]
             return spec.ctrl
         return iface.config.ctrl_dir
 

@@ -12,7 +12,7 @@ import tempfile
 
 import fakedriver
 from harness import Harness
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.platform import log as wlog
 
 # A tmpfs where there is one: SAVE_CONFIG fsyncs, and every example writes files.
@@ -70,7 +70,7 @@ class FuzzDaemon:
         return self.h
 
     def config_text(self):
-        return wconfig.dump(self.h.iface.config)
+        return wpaconf.dump(self.h.iface.config)
 
     def file_bytes(self):
         with open(self.h.conf, "rb") as f:

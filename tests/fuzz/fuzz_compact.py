@@ -21,6 +21,7 @@ from compact_daemon import RawClient
 from daemon_fuzz import DaemonTarget
 from fuzzlib import Target, mutated
 from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.control import commands
 from wispd.control.compact import server as compact
 
@@ -134,10 +135,10 @@ class CompactTarget(DaemonTarget, Target):
             assert error is None and isinstance(req, dict) and req.get("op") in WRITERS, \
                 "%r changed the file" % (req,)
             try:
-                saved = wconfig.parse(fd.file_bytes(), "saved.conf")
+                saved = wpaconf.parse(fd.file_bytes(), "saved.conf")
             except wconfig.ConfigError as e:
                 raise AssertionError("%r wrote a file that does not load: %s" % (req, e))
-            assert wconfig.dump(saved) == fd.config_text(), "saved file != running config"
+            assert wpaconf.dump(saved) == fd.config_text(), "saved file != running config"
 
 
 class Client(RawClient):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from daemon_fuzz import DaemonTarget
 from fuzzlib import Target, mutated
 from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.control import commands
 from wispd.config.fields import GLOBAL_FIELDS, NETWORK_FIELDS
 
@@ -109,11 +110,11 @@ class ControlTextTarget(DaemonTarget, Target):
         if after_file != before_file:
             assert name == "SAVE_CONFIG" and reply == "OK\n", "%r changed the file" % data
             try:
-                saved = wconfig.parse(after_file, "saved.conf")
+                saved = wpaconf.parse(after_file, "saved.conf")
             except wconfig.ConfigError as e:
                 raise AssertionError("SAVE_CONFIG wrote a file that does not load: %s\n%s"
                                      % (e, after_file.decode("utf-8", "replace")))
-            assert wconfig.dump(saved) == fd.config_text(), "saved file != running config"
+            assert wpaconf.dump(saved) == fd.config_text(), "saved file != running config"
 
 
 class Client:

@@ -42,6 +42,8 @@ from hwsimlib.wpactrl import WpaCtrl  # noqa: E402
 
 from wispd.config import model as wconfig
 
+from wispd.config import wpaconf
+
 DATA = "/data"
 CONF = os.path.join(DATA, "wispd.conf")
 STATE = os.path.join(DATA, "state")
@@ -105,7 +107,7 @@ def check(spec, verdict):
                 a["label"], a["version"], len(a["hex"]) // 2, _first_diff(data, a["hex"]))
                 for a in spec["allowed"])))
     try:
-        cfg = wconfig.parse(data, CONF, path=CONF)
+        cfg = wpaconf.parse(data, CONF, path=CONF)
     except wconfig.ConfigError as e:
         problems.append("wispd's parser rejects it: %s" % e)
         return None

@@ -1,7 +1,7 @@
 """Scale without quadratic paths (issue 9): selection meets each BSS only with
 the networks of its own SSID; hidden-SSID probing stops at the scan limit; a
 BSS lookup by BSSID does not walk the table in order."""
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.core import security, selection
 from wispd.core.bss import BssTable
 from wispd.drivers.ops import ScanResult
@@ -17,7 +17,7 @@ def networks(n, extra=""):
     text = "".join('network={\n\tssid="%s"\n\tkey_mgmt=NONE\n%s}\n'
                    % (("scale-%02d" % i) if i < 64 else ("absent-%03d" % i), extra)
                    for i in range(n))
-    return wconfig.parse(text).networks
+    return wpaconf.parse(text).networks
 
 
 def test_selection_pairs_each_bss_only_with_its_ssid(monkeypatch):
@@ -26,9 +26,9 @@ def test_selection_pairs_each_bss_only_with_its_ssid(monkeypatch):
     calls = []
     real = security.plan_for
 
-    def counting(net, bss, caps=None):
+    def counting(net, bss, caps=None, refusals=None):
         calls.append((net.id, bss.id))
-        return real(net, bss, caps)
+        return real(net, bss, caps, refusals)
 
     monkeypatch.setattr(security, "plan_for", counting)
     for n in (10, 100, 500):

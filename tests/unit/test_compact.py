@@ -15,7 +15,7 @@ import fakedriver
 from compact_daemon import AP1, AP2, RawClient
 from harness import Harness
 from wispd.platform import log as wlog
-from wispd.core import station
+from wispd.core import states
 from wispd.control import commands
 from wispd.control.compact import server as compact
 from wispd.core import notify as nt
@@ -49,7 +49,7 @@ def env(tmp_path):
 
 
 def connected(h):
-    h.run_until(lambda: h.iface.wpa_state == station.COMPLETED)
+    h.run_until(lambda: h.iface.wpa_state == states.COMPLETED)
 
 
 # ------------------------------------------------------------------ hello, socket
@@ -110,10 +110,10 @@ def test_status_counts_failures_and_disconnects(env):
     c = h.compact_client()
     connected(h)
     h.driver.drop_link(reason=7)
-    h.run_until(lambda: h.iface.wpa_state != station.COMPLETED)
+    h.run_until(lambda: h.iface.wpa_state != states.COMPLETED)
     st = c.call("status")["result"]
     assert st["counters"]["disconnects"] == 1
-    h.iface.count_failure("CONN_FAILED")
+    h.iface.health.count("CONN_FAILED")
     assert c.call("status")["result"]["counters"]["failures"] == {"CONN_FAILED": 1}
 
 
@@ -178,7 +178,7 @@ def test_networks_apply_replaces_and_saves(env):
     assert "key_mgmt=WPA-PSK SAE" in text and "scan_freq=2412 2437" in text
     assert [n.id for n in h.iface.config.networks] == [0, 1]
     # The current network is unchanged in content: the link stays.
-    assert h.iface.wpa_state == station.COMPLETED
+    assert h.iface.wpa_state == states.COMPLETED
 
 
 @pytest.mark.parametrize("bad", [
@@ -199,7 +199,7 @@ def test_networks_apply_changes_nothing_when_one_entry_is_bad(env, bad):
     assert r["error"]["code"] in ("invalid_value", "invalid_argument"), r
     assert h.iface.config is before and len(before.networks) == 1
     assert open(h.conf).read() == before_file
-    assert h.iface.wpa_state == station.COMPLETED
+    assert h.iface.wpa_state == states.COMPLETED
 
 
 def test_networks_apply_needs_update_config_to_save(env):
@@ -372,7 +372,7 @@ def test_events_typed_in_order_with_seq(env):
     assert c.call("subscribe")["result"] == {"seq": 0}
     connected(h)
     h.driver.drop_link(reason=4)
-    h.run_until(lambda: h.iface.wpa_state == station.COMPLETED)
+    h.run_until(lambda: h.iface.wpa_state == states.COMPLETED)
     c.call("ping")
     names = [e["event"] for e in c.events]
     assert [e["seq"] for e in c.events] == list(range(1, len(c.events) + 1))

@@ -11,9 +11,9 @@ import pytest
 
 import fakedriver
 from harness import Harness
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
 from wispd.platform import log as wlog
-from wispd.core import station
+from wispd.core import states
 from wispd.control import commands
 from wispd.control.wpactrl import server as ctext
 from wispd.platform.eloop import ALL
@@ -54,7 +54,7 @@ def idle(x):
 def connected(x, c):
     c.request("ATTACH")
     c.wait_event("CTRL-EVENT-CONNECTED")
-    assert x.iface.wpa_state == station.COMPLETED
+    assert x.iface.wpa_state == states.COMPLETED
 
 
 # ------------------------------------------------------------------ basic
@@ -315,7 +315,7 @@ def test_enable_network_connects(h):
     x = h(conf, [fakedriver.open_bss(AP1, b"cafe")])
     c = x.client()
     idle(x)
-    assert x.iface.wpa_state != station.COMPLETED
+    assert x.iface.wpa_state != states.COMPLETED
     c.request("ATTACH")
     assert c.request("ENABLE_NETWORK 0") == "OK\n"
     c.wait_event("CTRL-EVENT-CONNECTED")
@@ -359,7 +359,7 @@ def test_save_config_writes_0600_and_reparses(h):
     assert c.request("SET_NETWORK 1 priority 3") == "OK\n"
     assert c.request("SAVE_CONFIG") == "OK\n"
     assert stat.S_IMODE(os.stat(x.conf).st_mode) == 0o600
-    saved = wconfig.load(x.conf)
+    saved = wpaconf.load(x.conf)
     running = x.iface.config
     assert [n.items() and list(n.items()) for n in saved.networks] == \
         [list(n.items()) for n in running.networks]
@@ -393,12 +393,12 @@ def test_disconnect_reconnect_reassociate(h):
     assert c.request("DISCONNECT") == "OK\n"
     ev = c.wait_event("CTRL-EVENT-DISCONNECTED")
     assert ev == "CTRL-EVENT-DISCONNECTED bssid=%s reason=3 locally_generated=1" % AP1
-    assert x.iface.wpa_state == station.DISCONNECTED
+    assert x.iface.wpa_state == states.DISCONNECTED
     n_assoc = len(x.driver.associations)
     # Stays down until told otherwise.
     for _ in range(20):
         x.loop.run_once(0.01)
-    assert x.iface.wpa_state == station.DISCONNECTED
+    assert x.iface.wpa_state == states.DISCONNECTED
     assert len(x.driver.associations) == n_assoc
     assert c.request("RECONNECT") == "OK\n"
     c.wait_event("CTRL-EVENT-CONNECTED")
@@ -413,12 +413,12 @@ def test_signal_poll(h):
     x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
     c = x.client()
     idle(x)
-    if x.iface.wpa_state != station.COMPLETED:
+    if x.iface.wpa_state != states.COMPLETED:
         connected(x, c)
     assert c.request("SIGNAL_POLL") == ("RSSI=-50\nLINKSPEED=54\nNOISE=9999\nFREQUENCY=2412\n"
                                         "WIDTH=20 MHz (no HT)\nCENTER_FRQ1=2412\n")
     c.request("DISCONNECT")
-    x.run_until(lambda: x.iface.wpa_state == station.DISCONNECTED)
+    x.run_until(lambda: x.iface.wpa_state == states.DISCONNECTED)
     assert c.request("SIGNAL_POLL") == "FAIL\n"
 
 

@@ -11,7 +11,7 @@ from harness import Harness
 from test_rsn_handshake import AA, SPA, Authenticator, rsn_ie
 from test_sae_machine import ApPeer
 from wispd.drivers import events as ev
-from wispd.core import security, station
+from wispd.core import security, states
 from wispd.rsn.defs import AKM_PSK, AKM_SAE
 from wispd.drivers.ops import AUTH_OPEN, AUTH_SAE, Capabilities, ScanResult
 from wispd.rsn import ie as rsnie
@@ -67,8 +67,8 @@ def sae_exchange(x, peer):
     """Play the AP's SAE side until the core associates."""
     for _ in range(6):
         x.run_until(lambda: getattr(x.driver, "sae_sent", None)
-                    or x.iface.wpa_state == station.ASSOCIATED)
-        if x.iface.wpa_state == station.ASSOCIATED:
+                    or x.iface.wpa_state == states.ASSOCIATED)
+        if x.iface.wpa_state == states.ASSOCIATED:
             return
         data = x.driver.sae_sent.pop(0)
         trans, status = struct.unpack("<HH", data[:4])
@@ -79,17 +79,17 @@ def sae_exchange(x, peer):
         rt, rs, body = reply
         x.driver.on_event(ev.Authenticated(bssid=AA, auth_type=AUTH_SAE, status=rs,
                                            data=struct.pack("<HH", rt, rs) + body))
-    x.run_until(lambda: x.iface.wpa_state == station.ASSOCIATED)
+    x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
 
 
 def four_way(x, auth, msg3_extra=b""):
-    x.run_until(lambda: x.iface.wpa_state == station.ASSOCIATED)
+    x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
     x.driver.deliver_eapol(AA, auth.msg1())
     x.run_until(lambda: x.driver.sent_eapol)
     auth.take_msg2(x.driver.sent_eapol.pop()[1])
     x.driver.deliver_eapol(AA, auth.msg3(extra=msg3_extra))
     auth.take_msg4(x.driver.sent_eapol.pop()[1])
-    x.run_until(lambda: x.iface.wpa_state == station.COMPLETED)
+    x.run_until(lambda: x.iface.wpa_state == states.COMPLETED)
 
 
 def status(c):
@@ -112,7 +112,7 @@ def test_sae_connect_then_pmksa_caching(tmp_path, sae_driver):
         assert (st["key_mgmt"], st["sae_group"], st["sae_h2e"]) == ("SAE", "19", "0")
         # Reconnect: the cached PMKSA skips SAE (open auth, PMKID in the RSNE)
         assert c.request("DISCONNECT").strip() == "OK"
-        x.run_until(lambda: x.iface.wpa_state == station.DISCONNECTED)
+        x.run_until(lambda: x.iface.wpa_state == states.DISCONNECTED)
         n = len(x.driver.associations)
         assert c.request("RECONNECT").strip() == "OK"
         x.run_until(lambda: len(x.driver.associations) > n)
@@ -180,8 +180,8 @@ def test_transition_disable_drops_psk_and_saves(tmp_path, sae_driver):
 
 
 def test_transition_network_prefers_sae_and_falls_back_to_psk_only_ap(tmp_path, sae_driver):
-    from wispd.config import model as wconfig
-    cfg = wconfig.parse(TRANS_NET)
+    from wispd.config import wpaconf
+    cfg = wpaconf.parse(TRANS_NET)
     net = cfg.networks[0]
     caps = Capabilities(sme=True, sae=True, pmf=True)
     x = Harness(tmp_path, TRANS_NET, [ap_result(_rsn_both())])

@@ -4,7 +4,8 @@ import pytest
 
 import fakedriver
 from harness import Harness
-from wispd.core import station
+from wispd.core import netstate
+from wispd.core import states
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 
@@ -28,7 +29,7 @@ def test_connects_to_open_network(h):
     c.request("ATTACH")
     ev = c.wait_event("CTRL-EVENT-CONNECTED")
     assert ev == "CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 completed [id=0 id_str=]"
-    assert x.iface.wpa_state == station.COMPLETED
+    assert x.iface.wpa_state == states.COMPLETED
     assert x.driver.port_authorized and x.driver.operstate is True
     status = dict(line.split("=", 1) for line in c.request("STATUS").splitlines())
     assert status["wpa_state"] == "COMPLETED"
@@ -45,7 +46,7 @@ def test_priority_then_signal(h):
              fakedriver.open_bss("02:00:00:00:00:02", b"high", signal=-80),
              fakedriver.open_bss("02:00:00:00:00:03", b"high", signal=-60)]
     x = h(conf, world)
-    x.run_until(lambda: x.iface.wpa_state == station.COMPLETED)
+    x.run_until(lambda: x.iface.wpa_state == states.COMPLETED)
     assert x.driver.associations[-1].bssid == bytes.fromhex("020000000003")
 
 
@@ -54,7 +55,7 @@ def test_bssid_pinning(h):
     world = [fakedriver.open_bss("02:00:00:00:00:01", b"cafe", signal=-30),
              fakedriver.open_bss("02:00:00:00:00:02", b"cafe", signal=-80)]
     x = h(conf, world)
-    x.run_until(lambda: x.iface.wpa_state == station.COMPLETED)
+    x.run_until(lambda: x.iface.wpa_state == states.COMPLETED)
     assert x.driver.associations[-1].bssid == bytes.fromhex("020000000002")
 
 
@@ -98,7 +99,7 @@ def test_repeated_assoc_failure_temp_disables(h):
 
 
 def test_temp_disable_schedule():
-    assert [station.temp_disable_duration(n) for n in (1, 2, 3, 4, 6, 11, 51, 500)] == \
+    assert [netstate.temp_disable_duration(n) for n in (1, 2, 3, 4, 6, 11, 51, 500)] == \
         [10, 20, 30, 60, 90, 120, 300, 300]
 
 
@@ -110,9 +111,9 @@ def test_disconnect_and_reconnect_commands(h):
     assert c.request("DISCONNECT") == "OK\n"
     ev = c.wait_event("CTRL-EVENT-DISCONNECTED")
     assert ev.endswith("reason=3 locally_generated=1")
-    assert x.iface.wpa_state == station.DISCONNECTED
+    assert x.iface.wpa_state == states.DISCONNECTED
     x.loop.run_once(0.2)
-    assert x.iface.wpa_state == station.DISCONNECTED   # stays down until asked
+    assert x.iface.wpa_state == states.DISCONNECTED   # stays down until asked
     assert c.request("RECONNECT") == "OK\n"
     c.wait_event("CTRL-EVENT-CONNECTED")
 
@@ -125,7 +126,7 @@ def test_rfkill_disables_and_reenables(h):
     c.wait_event("CTRL-EVENT-CONNECTED")
     x.driver.connected = None
     x.driver.on_event(ev.InterfaceDisabled(reason="rfkill"))
-    assert x.iface.wpa_state == station.INTERFACE_DISABLED
+    assert x.iface.wpa_state == states.INTERFACE_DISABLED
     assert c.request("SCAN") == "FAIL-BUSY\n"
     x.driver.on_event(ev.InterfaceEnabled(reason="rfkill"))
     c.wait_event("CTRL-EVENT-CONNECTED")

@@ -378,8 +378,7 @@ def test_wrong_key_temp_disables_for_10s_then_retries(budget):
     run_until(x.loop, x.state("COMPLETED"), within=5)
     t_retry, _ = first(x.rec, nt.Associating, mark)
     assert 10.0 <= t_retry - t_fail < 10.1          # right when the 10 s are up
-    # Where Reenabled comes differs from wpa_supplicant (see the xfail below):
-    # here only that it comes once, before Connected.
+    # Reenabled comes once, when selection finds the disabling over, before Connected.
     names = x.rec.names(mark, MAIN)
     assert [n for n in names if n != "Reenabled"][-len(CONNECT):] == CONNECT
     assert names.count("Reenabled") == 1
@@ -424,9 +423,6 @@ def test_wrong_key_backoff_10_20_30(budget):
     assert 2 <= len(x.rec.since(mark, nt.ScanStarted)) <= 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wpa_supplicant sends CTRL-EVENT-SSID-REENABLED when selection finds the disabling "
-    "over (wpas_temp_disabled), before the retry; wispd only on the next COMPLETED"))
 def test_reenabled_is_announced_before_the_retry(budget):
     x = Rig(ap_passphrase=WRONG)
     run_until(x.loop, lambda: x.rec.since(0, nt.TempDisabled), within=30)
@@ -434,3 +430,37 @@ def test_reenabled_is_announced_before_the_retry(budget):
     run_until(x.loop, lambda: x.rec.since(mark, nt.Associating), within=15)
     names = x.rec.names(mark, MAIN)
     assert "Reenabled" in names and names.index("Reenabled") < names.index("Associating")
+
+
+# ---------------------------------------------------------------- TKIP countermeasures
+def test_tkip_countermeasures_deauthenticate_once_and_a_disconnect_wins(budget):
+    """Two Michael MIC failures within 60 s: one deauthentication (reason 14),
+    no reconnect for 60 s.  A DISCONNECT meanwhile is not undone when the 60 s
+    are up (the old reconnect timer overrode it)."""
+    x = Rig()
+    run_until(x.loop, x.state("COMPLETED"), within=5)
+    deauths = len(x.driver.deauths)
+    x.iface.on_driver_event(ev.MichaelMicFailure(src=AA, unicast=True, key_index=0))
+    run_for(x.loop, 5)
+    assert x.iface.wpa_state == "COMPLETED"
+    mark = x.rec.mark()
+    x.iface.on_driver_event(ev.MichaelMicFailure(src=AA, unicast=True, key_index=0))
+    assert x.rec.names(mark, (nt.MichaelMicFailure, nt.TkipCountermeasures, nt.Disconnected)) \
+        == ["MichaelMicFailure", "TkipCountermeasures", "Disconnected"]
+    _, gone = x.rec.last(nt.Disconnected)
+    assert (gone.reason, gone.locally_generated) == (14, True)
+    assert [r for _, r in x.driver.deauths[deauths:]] == [14]
+    run_for(x.loop, 59)
+    assert x.rec.since(mark, nt.Associating) == [] and x.iface.wpa_state == "DISCONNECTED"
+    run_until(x.loop, x.state("COMPLETED"), within=3)      # back after the 60 s
+
+    # Again, and this time the user says DISCONNECT during the 60 s.
+    run_for(x.loop, 61)
+    x.iface.on_driver_event(ev.MichaelMicFailure(src=AA, unicast=False, key_index=1))
+    x.iface.on_driver_event(ev.MichaelMicFailure(src=AA, unicast=False, key_index=1))
+    mark = x.rec.mark()
+    run_for(x.loop, 10)
+    x.iface.disconnect()
+    run_for(x.loop, 120)
+    assert x.rec.since(mark, nt.Associating) == []
+    assert x.iface.wpa_state == "DISCONNECTED"

@@ -5,7 +5,7 @@ import pytest
 
 from harness import Harness
 from test_rsn_handshake import AA, PMK, Authenticator
-from wispd.core import station
+from wispd.core import states
 from wispd.drivers.ops import KEY_GROUP, KEY_PAIRWISE, ScanResult
 
 NET = 'network={\n\tssid="home"\n\tpsk=%s\n}\n' % PMK.hex()
@@ -27,10 +27,10 @@ def net(tmp_path):
 
 
 def handshake(x, auth):
-    x.run_until(lambda: x.iface.wpa_state == station.ASSOCIATED)
+    x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
     x.driver.deliver_eapol(AA, auth.msg1())
     x.run_until(lambda: x.driver.sent_eapol)
-    assert x.iface.wpa_state == station.FOUR_WAY
+    assert x.iface.wpa_state == states.FOUR_WAY
     auth.take_msg2(x.driver.sent_eapol.pop()[1])
     x.driver.deliver_eapol(AA, auth.msg3())
     auth.take_msg4(x.driver.sent_eapol.pop()[1])
@@ -62,7 +62,7 @@ def test_retransmitted_msg3_does_not_reinstall(net):
 
 def test_wrong_key_pattern_temp_disables(net):
     x, auth, c = net
-    x.run_until(lambda: x.iface.wpa_state == station.ASSOCIATED)
+    x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
     x.driver.deliver_eapol(AA, auth.msg1())
     x.run_until(lambda: x.driver.sent_eapol)
     # The AP cannot verify message 2 (other passphrase): it gives up with reason 15.

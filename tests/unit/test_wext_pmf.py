@@ -7,7 +7,8 @@ import pytest
 
 import fakedriver
 from harness import Harness
-from wispd.core import security, station
+from wispd.drivers import events as ev
+from wispd.core import states
 from wispd.drivers.ops import Capabilities, ScanResult
 
 AA = bytes.fromhex("020000000100")
@@ -19,8 +20,6 @@ RSN_MFPC = bytes.fromhex("30140100000fac040100000fac040100000fac028000")
 def wext_caps(monkeypatch):
     monkeypatch.setattr(fakedriver.FakeDriver, "get_capa", lambda self: Capabilities(
         sme=False, connect=True, max_scan_ssids=2, pmf=False, wext=True))
-    security.PMF_REFUSED.clear()
-    security._PMF_DROPPED.clear()
 
 
 def world():
@@ -49,6 +48,11 @@ def test_pmf_required_is_refused_with_reason(tmp_path, caplog):
         # logged once, not at every scan
         x.run_until(lambda: len(x.driver.scans) >= 3, timeout=10)
         assert caplog.text.count("refused") == 1
+        # The refusal belongs to this interface and this radio: one plugged in
+        # again (maybe another phy) starts without it (it was a process-wide
+        # dict that no re-plug or second -i cleared).
+        x.iface.on_driver_event(ev.InterfaceAdded(ifname="fake0", ifindex=9, addr=None))
+        assert "pmf_refused" not in status(c)
     finally:
         x.close()
 
@@ -58,7 +62,7 @@ def test_pmf_optional_joins_without_pmf(tmp_path, caplog):
                 world())
     try:
         with caplog.at_level(logging.WARNING, logger="wispd.security"):
-            x.run_until(lambda: x.iface.wpa_state == station.ASSOCIATED)
+            x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
         (params,) = x.driver.associations
         assert not params.mfp and params.mgmt_group == 0
         # our RSN IE does not claim MFPC (capabilities 0)
@@ -66,6 +70,6 @@ def test_pmf_optional_joins_without_pmf(tmp_path, caplog):
         assert "ieee80211w=1 joined without PMF" in caplog.text
         fields = dict(x.iface.plan.status_fields())
         assert "pmf" not in fields and "mgmt_group_cipher" not in fields
-        assert "pmf_refused" not in dict(security.status_note(x.iface))
+        assert "pmf_refused" not in dict(x.iface.status())
     finally:
         x.close()

@@ -428,6 +428,7 @@ def h_networks_apply(ctx, networks, save=True):
     config.Network.set, the one validator), save, then swap it in; any bad entry
     or a failed save leaves everything as it was."""
     from wispd.config import model as wconfig
+    from wispd.config import wpaconf
     iface = ctx.iface
     old = iface.config
     built = []
@@ -451,7 +452,7 @@ def h_networks_apply(ctx, networks, save=True):
         if not old.path:
             raise CommandError("no_config_file", "no configuration file")
         try:
-            wconfig.save(cfg)
+            wpaconf.save(cfg)
         except (OSError, ConfigError) as e:
             raise CommandError("save_failed", str(e))
     iface.replace_config(cfg)

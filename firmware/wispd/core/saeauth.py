@@ -1,13 +1,12 @@
-"""SAE on the connect path: glue between the station (wispd.station.Interface),
-the sans-IO SAE machine (wispd.rsn.sae), the PMKSA cache and the driver.
+"""SAE on the connect path: glue between one Connection, the sans-IO SAE machine
+(wispd.rsn.sae), the interface's PMKSA cache and the driver.
 
 Flow (mac80211 / nl80211 SME): prepare() puts our commit into the first
 AUTHENTICATE (auth type SAE); the AP's frames come back as Authenticated
 events and go to on_auth(); further frames go out with
-driver.send_auth_frame(); retransmissions run on the station's eloop; when the
-AP's confirm verifies, the PMK goes to the PMKSA cache and the driver
-associates (driver.associate_after_auth()).  The 4-way handshake then runs
-with that PMK (security.start_handshake reads iface.sae_pmk).
+driver.send_auth_frame(); retransmissions run on the eloop; when the AP's
+confirm verifies, the PMK goes to the PMKSA cache and the connection goes on to
+associate.  The 4-way handshake then runs with that PMK.
 
 A cached PMKSA for the same AP and network skips SAE: open system
 authentication and the PMKID in the RSN element.  An AP that lost the PMKSA
@@ -17,45 +16,42 @@ the entry is then dropped and the next attempt runs SAE.
 Full-MAC SAE (EXTERNAL_AUTH, offload) is not implemented: the station refuses
 SAE on a driver that cannot carry it (caps.sae false) instead of using a
 weaker AKM; see security.plan_for.
-
-Public API (called by station/security):
-    prepare(iface, network, bss, plan, params)   raises SaeUnavailable
-    on_auth(iface, event) -> bool                 True if the event was SAE's
-    cancel(iface)
-    pmk(iface) -> bytes or None                  the PMK for the 4-way handshake
-    assoc_rejected(iface, status)
-    transition_disable(iface, bitmap)
-    pmksa_cache(iface)
 """
 
 import logging
 
-from wispd.core import notify as nt
 from wispd.core.bss import mac_txt
-from wispd.rsn.defs import AKM_SAE, EID_RSNX
 from wispd.drivers.ops import AUTH_OPEN, AUTH_SAE, DriverError
 from wispd.rsn import ie as rsnie
 from wispd.rsn import sae as saelib
+from wispd.rsn.defs import AKM_SAE, EID_RSNX
 from wispd.rsn.pmksa import PmksaCache
 
 log = logging.getLogger("wispd.sae")
 
 RSNX_SAE_H2E = 0x20            # bit 5 of the first octet
 STATUS_INVALID_PMKID = 53
-TRANSITION_DISABLE_WPA3_PERSONAL = 0x01
 SAE_PWE_HNP, SAE_PWE_H2E, SAE_PWE_BOTH = 0, 1, 2
 RETRANS_PERIOD = 1.0
+PT_CACHE_MAX = 8
 
 
 class SaeUnavailable(Exception):
     pass
 
 
-def pmksa_cache(iface):
-    cache = getattr(iface, "pmksa", None)
-    if cache is None:
-        cache = iface.pmksa = PmksaCache(iface.eloop.now)
-    return cache
+class SaeKeys:
+    """What SAE remembers across attempts on one interface: PMKSAs (skip SAE on
+    a known AP) and password elements (H2E's PT is costly to derive)."""
+
+    def __init__(self, now):
+        self.pmksa = PmksaCache(now)
+        self.pt_cache = {}
+
+    def pt(self):
+        if len(self.pt_cache) > PT_CACHE_MAX:
+            self.pt_cache.clear()
+        return self.pt_cache
 
 
 def network_key(network):
@@ -93,132 +89,23 @@ def _sae_groups(config):
     return [19, 20]
 
 
-def _use_h2e(iface, network, bss):
-    mode = getattr(iface.config, "sae_pwe", 0)
+def _ap_h2e(bss):
+    return bool(bss.elements.rsnx) and bool(bss.elements.rsnx[0] & RSNX_SAE_H2E)
+
+
+def _use_h2e(config, network, bss):
+    mode = getattr(config, "sae_pwe", 0)
     if _password_id(network):
         return True           # identifiers exist only with hash-to-element
     if mode == SAE_PWE_H2E:
         return True
-    ap_h2e = bool(bss.elements.rsnx) and bool(bss.elements.rsnx[0] & RSNX_SAE_H2E)
     if mode == SAE_PWE_BOTH:
-        return ap_h2e
+        return _ap_h2e(bss)
     return False
 
 
 def _rsnxe(h2e):
     return bytes((EID_RSNX, 1, RSNX_SAE_H2E)) if h2e else b""
-
-
-class _Session:
-    __slots__ = ("machine", "bssid", "network", "started", "params", "steps", "h2e")
-
-    def __init__(self, machine, bssid, network, started):
-        self.machine = machine
-        self.bssid = bssid
-        self.network = network
-        self.started = started
-        self.params = None
-        self.steps = None
-        self.h2e = False
-
-
-def prepare(iface, network, bss, plan, params):
-    """Make params start SAE (or PMKSA caching) with this BSS.  Returns True
-    when SAE runs: the commit is then computed from the event loop and this
-    module calls driver.associate(params) itself; False when the caller
-    associates now (PMKSA caching)."""
-    cancel(iface)
-    iface.sae_pmk = None
-    iface.sae_pmksa_used = None
-    iface.sae_group = None       # STATUS sae_group: only when SAE ran for this link
-    iface.sae_h2e = False
-    capa = iface.capa
-    if capa is None or not capa.sae:
-        raise SaeUnavailable("the driver cannot carry SAE authentication")
-    password = sae_password(network)
-    if not password:
-        raise SaeUnavailable("network %d has no SAE password or passphrase" % network.id)
-    h2e = _use_h2e(iface, network, bss)
-    if h2e and getattr(iface.config, "sae_pwe", 0) == SAE_PWE_HNP and _password_id(network) \
-            and not (bss.elements.rsnx and bss.elements.rsnx[0] & RSNX_SAE_H2E):
-        log.info("%s: SAE password identifier with an AP that does not announce H2E",
-                 iface.ifname)
-    if getattr(bss.elements, "h2e_required", False) and not h2e:
-        raise SaeUnavailable("the AP requires SAE hash-to-element (sae_pwe=0 here)")
-    extra = _rsnxe(h2e)
-    params.extra_ies = bytes(params.extra_ies or b"") + extra
-    if extra:
-        # Message 2 carries the same RSNXE as the association request.
-        plan.sel.own_ie = bytes(plan.sel.own_ie) + extra
-    entry = pmksa_cache(iface).get(bss.bssid, network_key(network), AKM_SAE)
-    if entry is not None:
-        log.info("%s: PMKSA caching with %s, skipping SAE", iface.ifname, bss.bssid_txt)
-        own = _rsn_ie_with_pmkid(plan, entry.pmkid)
-        plan.sel.own_ie = own + extra
-        params.wpa_ie = own
-        params.auth_alg = AUTH_OPEN
-        params.auth_data = None
-        iface.sae_pmk = entry.pmk
-        iface.sae_pmksa_used = entry
-        return False
-    machine = saelib.SaeSupplicant(
-        iface.addr, bss.bssid, password, ssid=network.ssid_bytes,
-        groups=_sae_groups(iface.config), h2e=h2e, identifier=_password_id(network),
-        retrans_period=RETRANS_PERIOD, pt_cache=_pt_cache(iface))
-    session = iface.sae_session = _Session(machine, bss.bssid, network, iface.eloop.now())
-    session.params = params
-    session.steps = machine.start_steps()
-    session.h2e = h2e
-    params.auth_alg = AUTH_SAE
-    # The commit takes a while on a slow CPU: compute it in steps from the
-    # event loop (control requests keep being answered), then authenticate.
-    iface.eloop.register_timeout(0, _commit_step, iface)
-    return True
-
-
-def _commit_step(iface):
-    session = getattr(iface, "sae_session", None)
-    if session is None or session.steps is None:
-        return
-    try:
-        next(session.steps)
-    except StopIteration as e:
-        actions = e.value
-    except saelib.SaeError as e:
-        _failed(iface, session, saelib.Failed(str(e)))
-        return
-    else:
-        iface.eloop.register_timeout(0, _commit_step, iface)
-        return
-    session.steps = None
-    log.debug("%s: SAE commit (group %d, %s) computed in %.0f ms", iface.ifname,
-              session.machine.group, "H2E" if session.h2e else "hunting-and-pecking",
-              (iface.eloop.now() - session.started) * 1000)
-    first = None
-    rest = []
-    for a in actions:
-        if isinstance(a, saelib.SendAuth) and first is None:
-            first = a
-        else:
-            rest.append(a)
-    session.params.auth_data = first.data
-    try:
-        iface.driver.associate(session.params)
-    except DriverError as e:
-        log.warning("%s: cannot start SAE authentication: %s", iface.ifname, e)
-        iface.sae_session = None
-        iface.connection_failed(session.bssid, "CONN_FAILED")
-        return
-    _run(iface, rest)
-
-
-def _pt_cache(iface):
-    cache = getattr(iface, "sae_pt_cache", None)
-    if cache is None:
-        cache = iface.sae_pt_cache = {}
-    if len(cache) > 8:
-        cache.clear()
-    return cache
 
 
 def _rsn_ie_with_pmkid(plan, pmkid):
@@ -228,133 +115,169 @@ def _rsn_ie_with_pmkid(plan, pmkid):
                               group_mgmt=info.group_mgmt_cipher)
 
 
-def cancel(iface):
-    iface.eloop.cancel_timeout(_retransmit, iface)
-    iface.eloop.cancel_timeout(_commit_step, iface)
-    iface.sae_session = None
+class SaeAuth:
+    """The SAE exchange of one connection attempt.  It reports back to the
+    connection through three calls: authenticated() (the confirm verified, or a
+    cached PMKSA is used), failed(result_reason, wrong_password) and
+    start_auth(params) (the commit is ready: send the first AUTHENTICATE)."""
 
+    def __init__(self, conn, keys):
+        self.conn = conn
+        self.keys = keys
+        self.machine = None
+        self.steps = None
+        self.params = None
+        self.started = 0.0
+        self.h2e = False
+        self.pmk = None
+        self.pmksa_used = None
+        self.group = None         # STATUS sae_group: only when SAE ran for this link
 
-def pmk(iface):
-    return getattr(iface, "sae_pmk", None)
-
-
-def on_auth(iface, event):
-    """An Authenticated event: SAE frames go to the machine."""
-    session = getattr(iface, "sae_session", None)
-    if session is None or event.auth_type != AUTH_SAE:
-        return False
-    data = event.data or b""
-    if len(data) < 4:
+    # ------------------------------------------------------------------ set-up
+    def prepare(self, network, bss, plan, params):
+        """Make params start SAE (or PMKSA caching) with this BSS.  Returns True
+        when SAE runs (the commit is computed from the event loop and the
+        connection associates once it is ready), False when the caller
+        associates now (PMKSA caching)."""
+        conn = self.conn
+        if conn.capa is None or not conn.capa.sae:
+            raise SaeUnavailable("the driver cannot carry SAE authentication")
+        password = sae_password(network)
+        if not password:
+            raise SaeUnavailable("network %d has no SAE password or passphrase" % network.id)
+        h2e = _use_h2e(conn.config, network, bss)
+        if h2e and getattr(conn.config, "sae_pwe", 0) == SAE_PWE_HNP and _password_id(network) \
+                and not _ap_h2e(bss):
+            log.info("%s: SAE password identifier with an AP that does not announce H2E",
+                     conn.ifname)
+        if getattr(bss.elements, "h2e_required", False) and not h2e:
+            raise SaeUnavailable("the AP requires SAE hash-to-element (sae_pwe=0 here)")
+        extra = _rsnxe(h2e)
+        params.extra_ies = bytes(params.extra_ies or b"") + extra
+        if extra:
+            # Message 2 carries the same RSNXE as the association request.
+            plan.sel.own_ie = bytes(plan.sel.own_ie) + extra
+        entry = self.keys.pmksa.get(bss.bssid, network_key(network), AKM_SAE)
+        if entry is not None:
+            log.info("%s: PMKSA caching with %s, skipping SAE", conn.ifname, bss.bssid_txt)
+            own = _rsn_ie_with_pmkid(plan, entry.pmkid)
+            plan.sel.own_ie = own + extra
+            params.wpa_ie = own
+            params.auth_alg = AUTH_OPEN
+            params.auth_data = None
+            self.pmk = entry.pmk
+            self.pmksa_used = entry
+            return False
+        self.machine = saelib.SaeSupplicant(
+            conn.addr, bss.bssid, password, ssid=network.ssid_bytes,
+            groups=_sae_groups(conn.config), h2e=h2e, identifier=_password_id(network),
+            retrans_period=RETRANS_PERIOD, pt_cache=self.keys.pt())
+        self.started = conn.eloop.now()
+        self.params = params
+        self.steps = self.machine.start_steps()
+        self.h2e = h2e
+        params.auth_alg = AUTH_SAE
+        # The commit takes a while on a slow CPU: compute it in steps from the
+        # event loop (control requests keep being answered), then authenticate.
+        conn.eloop.register_timeout(0, self._commit_step)
         return True
-    trans = int.from_bytes(data[0:2], "little")
-    status = int.from_bytes(data[2:4], "little")
-    _run(iface, session.machine.receive(trans, status, data[4:]))
-    return True
 
+    def cancel(self):
+        self.conn.eloop.cancel_timeout(self._retransmit)
+        self.conn.eloop.cancel_timeout(self._commit_step)
+        self.machine = None
+        self.steps = None
 
-def _retransmit(iface):
-    session = getattr(iface, "sae_session", None)
-    if session is not None:
-        _run(iface, session.machine.timeout())
+    @property
+    def running(self):
+        return self.machine is not None
 
-
-def _run(iface, actions):
-    session = iface.sae_session
-    for a in actions:
-        if isinstance(a, saelib.SendAuth):
-            try:
-                iface.driver.send_auth_frame(session.bssid, AUTH_SAE, a.data)
-            except DriverError as e:
-                log.warning("%s: cannot send an SAE frame: %s", iface.ifname, e)
-                _failed(iface, session, saelib.Failed("driver: %s" % e))
-                return
-        elif isinstance(a, saelib.SetTimer):
-            iface.eloop.cancel_timeout(_retransmit, iface)
-            iface.eloop.register_timeout(a.seconds, _retransmit, iface)
-        elif isinstance(a, saelib.CancelTimer):
-            iface.eloop.cancel_timeout(_retransmit, iface)
-        elif isinstance(a, saelib.Accepted):
-            _accepted(iface, session, a)
+    def _commit_step(self):
+        if self.steps is None:
             return
-        elif isinstance(a, saelib.Failed):
-            _failed(iface, session, a)
-            return
-
-
-def _accepted(iface, session, a):
-    iface.eloop.cancel_timeout(_retransmit, iface)
-    iface.sae_session = None
-    iface.sae_pmk = a.pmk
-    pmksa_cache(iface).add(session.bssid, a.pmk, a.pmkid, AKM_SAE,
-                           network_key(session.network))
-    log.info("%s: SAE authenticated with %s (group %d) in %.0f ms", iface.ifname,
-             mac_txt(session.bssid), a.group, (iface.eloop.now() - session.started) * 1000)
-    iface.sae_group = a.group
-    iface.sae_h2e = session.h2e
-    from wispd.core import station as st
-    if iface.wpa_state == st.AUTHENTICATING:
-        iface.set_state(st.ASSOCIATING)
-    try:
-        iface.driver.associate_after_auth()
-    except DriverError as e:
-        log.warning("%s: association after SAE failed: %s", iface.ifname, e)
-        iface.connection_failed(session.bssid, "CONN_FAILED")
-
-
-def _failed(iface, session, a):
-    iface.eloop.cancel_timeout(_retransmit, iface)
-    iface.sae_session = None
-    network = session.network
-    log.info("%s: SAE with %s failed: %s", iface.ifname, mac_txt(session.bssid), a.reason)
-    iface.notify(nt.SaeFailed(session.bssid, a.reason))
-    if a.status is not None:
-        iface.notify(nt.AuthRejected(session.bssid, 3, 2 if a.wrong_password else 1, a.status))
-    try:
-        iface.driver.deauthenticate(session.bssid, 1)
-    except DriverError:
-        pass
-    if a.wrong_password:
-        # wpa_supplicant reports a failed SAE exchange as WRONG_KEY too.
-        iface.count_failure("WRONG_KEY")
-        iface.connection_failed(session.bssid, "WRONG_KEY")
-        iface.auth_failed(network, "WRONG_KEY")
-        return
-    iface.connection_failed(session.bssid, "CONN_FAILED")
-
-
-def assoc_rejected(iface, status):
-    """The AP refused the association: a PMKSA it no longer has goes away."""
-    entry = getattr(iface, "sae_pmksa_used", None)
-    if entry is not None and status == STATUS_INVALID_PMKID:
-        pmksa_cache(iface).remove(entry.bssid, entry.network_key)
-    iface.sae_pmksa_used = None
-
-
-def transition_disable(iface, bitmap):
-    """Transition Disable KDE (WPA3-Personal bit): this network must not use
-    WPA2-PSK any more.  The network's key_mgmt loses WPA-PSK (and
-    WPA-PSK-SHA256) and, with update_config=1, the file is saved.  Applied
-    from the event loop once message 3 is handled (after CTRL-EVENT-CONNECTED,
-    the order wpa_supplicant reports them in)."""
-    network = iface.current_network
-    if network is None or not bitmap & TRANSITION_DISABLE_WPA3_PERSONAL:
-        return
-    iface.eloop.register_timeout(0, _apply_transition_disable, iface, network, bitmap)
-
-
-def _apply_transition_disable(iface, network, bitmap):
-    km = network.key_mgmt
-    if "SAE" not in km or not km & {"WPA-PSK", "WPA-PSK-SHA256"}:
-        return
-    new = " ".join(k for k in sorted(km) if k not in ("WPA-PSK", "WPA-PSK-SHA256"))
-    network.set("key_mgmt", new)
-    iface.notify(nt.TransitionDisable(bitmap))
-    log.info("%s: transition disable: network %d now key_mgmt=%s", iface.ifname, network.id,
-             new)
-    cfg = iface.config
-    if getattr(cfg, "update_config", False) and getattr(cfg, "path", None):
         try:
-            from wispd.config import model as wconfig
-            wconfig.save(cfg)
-        except Exception as e:  # noqa: BLE001 - a failed save must not break the link
-            log.warning("%s: could not save the configuration: %s", iface.ifname, e)
+            next(self.steps)
+        except StopIteration as e:
+            actions = e.value
+        except saelib.SaeError as e:
+            self._failed(saelib.Failed(str(e)))
+            return
+        else:
+            self.conn.eloop.register_timeout(0, self._commit_step)
+            return
+        self.steps = None
+        log.debug("%s: SAE commit (group %d, %s) computed in %.0f ms", self.conn.ifname,
+                  self.machine.group, "H2E" if self.h2e else "hunting-and-pecking",
+                  (self.conn.eloop.now() - self.started) * 1000)
+        first = None
+        rest = []
+        for a in actions:
+            if isinstance(a, saelib.SendAuth) and first is None:
+                first = a
+            else:
+                rest.append(a)
+        self.params.auth_data = first.data
+        if self.conn.start_auth(self.params):
+            self._run(rest)
+
+    # ------------------------------------------------------------------ frames
+    def on_auth(self, event):
+        """An Authenticated event: True if it was SAE's."""
+        if self.machine is None or event.auth_type != AUTH_SAE:
+            return False
+        data = event.data or b""
+        if len(data) < 4:
+            return True
+        trans = int.from_bytes(data[0:2], "little")
+        status = int.from_bytes(data[2:4], "little")
+        self._run(self.machine.receive(trans, status, data[4:]))
+        return True
+
+    def _retransmit(self):
+        if self.machine is not None:
+            self._run(self.machine.timeout())
+
+    def _run(self, actions):
+        eloop = self.conn.eloop
+        for a in actions:
+            if isinstance(a, saelib.SendAuth):
+                try:
+                    self.conn.driver.send_auth_frame(self.conn.bssid, AUTH_SAE, a.data)
+                except DriverError as e:
+                    log.warning("%s: cannot send an SAE frame: %s", self.conn.ifname, e)
+                    self._failed(saelib.Failed("driver: %s" % e))
+                    return
+            elif isinstance(a, saelib.SetTimer):
+                eloop.cancel_timeout(self._retransmit)
+                eloop.register_timeout(a.seconds, self._retransmit)
+            elif isinstance(a, saelib.CancelTimer):
+                eloop.cancel_timeout(self._retransmit)
+            elif isinstance(a, saelib.Accepted):
+                self._accepted(a)
+                return
+            elif isinstance(a, saelib.Failed):
+                self._failed(a)
+                return
+
+    def _accepted(self, a):
+        conn = self.conn
+        bssid = self.conn.bssid
+        self.cancel()
+        self.pmk = a.pmk
+        self.keys.pmksa.add(bssid, a.pmk, a.pmkid, AKM_SAE, network_key(conn.network))
+        log.info("%s: SAE authenticated with %s (group %d) in %.0f ms", conn.ifname,
+                 mac_txt(bssid), a.group, (conn.eloop.now() - self.started) * 1000)
+        self.group = a.group
+        conn.sae_authenticated()
+
+    def _failed(self, a):
+        bssid = self.conn.bssid
+        self.cancel()
+        log.info("%s: SAE with %s failed: %s", self.conn.ifname, mac_txt(bssid), a.reason)
+        self.conn.sae_failed(a.reason, a.status, a.wrong_password)
+
+    def assoc_rejected(self, status):
+        """The AP refused the association: a PMKSA it no longer has goes away."""
+        entry, self.pmksa_used = self.pmksa_used, None
+        if entry is not None and status == STATUS_INVALID_PMKID:
+            self.keys.pmksa.remove(entry.bssid, entry.network_key)

@@ -36,17 +36,17 @@ def index_by_ssid(bsses):
     return index
 
 
-def match(network, bss, caps=None):
+def match(network, bss, caps=None, refusals=None):
     """The security plan if this BSS can serve this network, else None."""
     if network.bssid is not None and network.bssid != bss.bssid:
         return None
     freqs = network.freq_list
     if freqs and bss.freq not in freqs:
         return None
-    return security.plan_for(network, bss, caps)
+    return security.plan_for(network, bss, caps, refusals)
 
 
-def select(networks, bsses, available, ignored=(), caps=None):
+def select(networks, bsses, available, ignored=(), caps=None, refusals=None):
     """The best Candidate, or None.  available(net) says whether a network may
     be used now (enabled and not temporarily disabled); `ignored` holds BSSIDs
     that failed lately and are only used when nothing else matches."""
@@ -60,7 +60,7 @@ def select(networks, bsses, available, ignored=(), caps=None):
         best = fallback = None
         for net in groups[priority]:
             for bss in by_ssid.get(net.ssid_bytes, ()):
-                plan = match(net, bss, caps)
+                plan = match(net, bss, caps, refusals)
                 if plan is None:
                     continue
                 cand = Candidate(net, bss, plan)

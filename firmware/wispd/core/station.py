@@ -1,69 +1,49 @@
-"""One wireless interface in station mode: connection management.
+"""One wireless interface in station mode: policy and dispatch.
 
-The core of wispd, in the shape of wpa_supplicant's struct wpa_supplicant: a
-wpa_state, a BSS table, network selection, the connect path through the driver
-ops, the key handshake through rsn, reconnect after loss, and temporary disabling
-of a network that keeps failing.  Everything it does is driven by the eloop: driver
-events, EAPOL frames, timeouts and control commands.  It never blocks.
+The shape of wpa_supplicant's struct wpa_supplicant, cut the way iwd cuts it:
+this module decides what to do (scan, which network, what a failure means for
+it, reconnect after a loss) and routes driver events; the pieces it drives each
+own one concern:
+
+- states.StateMachine: wpa_state and its legal moves;
+- scanning.ScanScheduler: when to scan and which channels;
+- selection / security: which BSS can serve which network, and how;
+- connection.Connection: one attempt (SAE, association, the 4-way handshake,
+  its timeouts) ending in one Result, then the link's rekeys;
+- netstate.NetworkHealth: failure counting and temporary disabling;
+- BssTable: what the scans saw.
+
+It speaks to the world through typed notifications (core/notify.py) only, and
+never blocks: driver events, EAPOL frames, timeouts and control operations all
+come from the eloop.
 """
 
 import logging
 
-from wispd.drivers import events as ev
 from wispd.core import notify as nt
 from wispd.core import selection
-from wispd.core.bss import BssTable, mac_txt
-from wispd.rsn.defs import AKM_SAE
-from wispd.drivers.ops import DriverBusy, DriverError, KeyParams, ScanParams, KEY_PAIRWISE
+from wispd.core import states as S
+from wispd.core.bss import BssTable
+from wispd.core.connection import Connection, Lost, Port, means_wrong_key
+from wispd.core.netstate import NetworkHealth
+from wispd.core.saeauth import SaeKeys
+from wispd.core.scanning import ScanScheduler
+from wispd.core.security import Refusals
 from wispd.core.radio import RadioWorkQueue
-from wispd.config.ssidtext import ssid_txt
+from wispd.drivers.ops import DriverBusy, DriverError, ScanParams
 
 log = logging.getLogger("wispd.station")
 
-DISCONNECTED = "DISCONNECTED"
-INTERFACE_DISABLED = "INTERFACE_DISABLED"
-INACTIVE = "INACTIVE"
-SCANNING = "SCANNING"
-AUTHENTICATING = "AUTHENTICATING"
-ASSOCIATING = "ASSOCIATING"
-ASSOCIATED = "ASSOCIATED"
-FOUR_WAY = "4WAY_HANDSHAKE"
-GROUP_HANDSHAKE = "GROUP_HANDSHAKE"
-COMPLETED = "COMPLETED"
-STATE_ORDER = (DISCONNECTED, INTERFACE_DISABLED, INACTIVE, SCANNING, AUTHENTICATING,
-               ASSOCIATING, ASSOCIATED, FOUR_WAY, GROUP_HANDSHAKE, COMPLETED)
-
-REASON_UNSPECIFIED = 1
 REASON_DEAUTH_LEAVING = 3
-REASON_IE_IN_4WAY_DIFFERS = 17
-REASON_4WAY_TIMEOUT = 15
-
-# Give up on a connection attempt that makes no progress; the kernel has its own
-# timeouts too, but a lost event must not leave us in ASSOCIATING forever.
-CONNECT_TIMEOUT = 10.0
-HANDSHAKE_TIMEOUT = 10.0
-# Re-scan pacing while nothing matches: fast at first (an AP that restarts is
-# usually back within seconds), then backing off to spare power and airtime.
-RESCAN_DELAYS = (0.1, 1, 2, 3, 5, 5, 10)
-RESCAN_CAP = 10.0
-
-
-def temp_disable_duration(failures):
-    """wpa_supplicant's schedule, by failure count, capped at 300 s."""
-    for limit, seconds in ((50, 300), (10, 120), (5, 90), (3, 60), (2, 30), (1, 20)):
-        if failures > limit:
-            return seconds
-    return 10
-
-
-class NetworkState:
-    """Run-time facts about a configured network (never saved)."""
-    __slots__ = ("auth_failures", "disabled_until", "conn_failures")
-
-    def __init__(self):
-        self.auth_failures = 0
-        self.disabled_until = 0.0
-        self.conn_failures = 0
+REASON_MIC_FAILURE = 14
+# TKIP countermeasures: two Michael MIC failures within this many seconds take
+# the link down, and it stays down for as long (IEEE 802.11-2020 12.5.2.4).
+COUNTERMEASURES_SECONDS = 60
+# The connection-quality monitor: below this signal the station looks for a
+# better BSS of its network (a manual scan; roaming proper comes with issue 17,
+# which makes these configurable).
+CQM_RSSI_THRESHOLD = -70
+CQM_RSSI_HYSTERESIS = 4
 
 
 class Interface:
@@ -76,58 +56,66 @@ class Interface:
         self.config = config
         self.notify = notify
         self.state_store = state_store
-        self.wpa_state = DISCONNECTED
+        self.states = S.StateMachine(self._state_changed, ifname)
         self.bss = BssTable(on_added=self._bss_added, on_removed=self._bss_removed)
         self.radio = RadioWorkQueue(eloop)
-        self.net_state = {}
+        self.scans = ScanScheduler()
+        self.health = NetworkHealth(eloop.now, self._notify)
+        self.refusals = Refusals()
+        self.sae_keys = SaeKeys(eloop.now)
         self.addr = b"\0" * 6
         self.capa = None
-        self.current_network = None
-        self.current_bss = None
-        self.pending_bssid = None
-        self.plan = None
-        self.handshake = None
-        self.early_eapol = []
-        self.scan_freqs = []
-        self.scan_manual = False
-        self.scan_fast = False
+        self.connection = None
+        self.scan_plan = None
         self.scan_work = None
         self.connect_work = None
-        self.rescan_count = 0
-        # At start-up a fast-reconnect scan that finds nothing is followed at
-        # once by a full scan (the AP may have moved).  After a loss the AP is
-        # most likely restarting on its channel: keep scanning that channel and
-        # make only every third rescan a full one.
-        self.need_full_scan = True
         self.disconnected_by_user = False
-        self.ignored_bssids = {}
+        self.countermeasures = False
+        self.last_mic_failure = None
         self.l2 = None
-        self.counters = {"connects": 0, "disconnects": 0, "failures": {}, "connected_since": None,
-                         "connected_total": 0.0}
+        self.counters = {"connects": 0, "disconnects": 0, "failures": self.health.failures,
+                         "connected_since": None, "connected_total": 0.0}
 
-    # ------------------------------------------------------------------ helpers
-    def set_state(self, state):
-        if state != self.wpa_state:
-            log.debug("%s: State: %s -> %s", self.ifname, self.wpa_state, state)
-            old = self.wpa_state
-            self.wpa_state = state
-            self.notify(nt.StateChanged(old, state))
-            if state == COMPLETED:
-                self.counters["connected_since"] = self.eloop.now()
-            elif old == COMPLETED:
-                since = self.counters["connected_since"]
-                if since is not None:
-                    self.counters["connected_total"] += self.eloop.now() - since
-                self.counters["connected_since"] = None
+    # ------------------------------------------------------------------ views
+    def _notify(self, notification):
+        # notify is set by the daemon after construction: look it up each time.
+        self.notify(notification)
+
+    @property
+    def wpa_state(self):
+        return self.states.state
+
+    @property
+    def current_network(self):
+        return self.connection.network if self.connection is not None else None
+
+    @property
+    def current_bss(self):
+        return self.connection.current_bss if self.connection is not None else None
+
+    @property
+    def plan(self):
+        return self.connection.plan if self.connection is not None else None
+
+    def current_bssid(self):
+        return self.connection.current_bssid() if self.connection is not None else None
 
     def nstate(self, network):
-        st = self.net_state.get(network.id)
-        if st is None:
-            st = self.net_state[network.id] = NetworkState()
-        return st
+        return self.health.of(network)
 
     def available(self, network):
-        return not network.disabled and self.nstate(network).disabled_until <= self.eloop.now()
+        return self.health.available(network)
+
+    def _state_changed(self, old, new):
+        now = self.eloop.now()
+        if new == S.COMPLETED and self.counters["connected_since"] is None:
+            self.counters["connected_since"] = now
+        elif new in (S.DISCONNECTED, S.INTERFACE_DISABLED):
+            since = self.counters["connected_since"]
+            if since is not None:
+                self.counters["connected_total"] += now - since
+            self.counters["connected_since"] = None
+        self.notify(nt.StateChanged(old, new))
 
     def _bss_added(self, bss):
         self.notify(nt.BssAdded(bss.id, bss.bssid))
@@ -149,8 +137,7 @@ class Interface:
             except DriverError as e:
                 log.warning("%s: could not set country %s: %s", self.ifname, country, e)
         self.open_l2()
-        self.set_state(DISCONNECTED)
-        self.request_scan(0)
+        self.request_scan(self.scans.start())
 
     def open_l2(self):
         if getattr(self.driver, "provides_eapol", False):
@@ -162,8 +149,7 @@ class Interface:
 
     def stop(self):
         """Clean shutdown: leave the network, remove the keys, close sockets."""
-        if self.wpa_state in (AUTHENTICATING, ASSOCIATING, ASSOCIATED, FOUR_WAY,
-                              GROUP_HANDSHAKE, COMPLETED):
+        if self.wpa_state in S.LINKED:
             try:
                 self.driver.deauthenticate(self.current_bssid(), REASON_DEAUTH_LEAVING)
             except DriverError as e:
@@ -174,132 +160,88 @@ class Interface:
         except DriverError:
             pass
         self.eloop.cancel_timeout(self._scan_timer)
-        self.eloop.cancel_timeout(self._connect_timeout)
-        self.eloop.cancel_timeout(self._handshake_timeout)
+        self.eloop.cancel_timeout(self._countermeasures_over)
+        self._drop_connection()
         if self.l2 is not None:
             self.l2.close()
             self.l2 = None
         self.driver.deinit()
-        self.set_state(DISCONNECTED)
-
-    def current_bssid(self):
-        if self.current_bss is not None:
-            return self.current_bss.bssid
-        return self.pending_bssid
+        self.states.move(S.DISCONNECTED)
 
     # ------------------------------------------------------------------ scanning
-    def request_scan(self, delay, freqs=None, manual=False):
-        """Scan after `delay` seconds.  freqs limits the channels (fast
-        reconnect); manual scans report results but do not force a connect."""
+    def request_scan(self, request):
+        """Carry out a scanning.ScanRequest: a timer, then radio work."""
         self.eloop.cancel_timeout(self._scan_timer)
-        self.eloop.register_timeout(delay, self._scan_timer, freqs, manual)
+        self.eloop.register_timeout(request.delay, self._scan_timer, request)
 
     def scan_pending(self):
         return self.radio.pending("scan") or self.eloop.is_timeout_registered(self._scan_timer)
 
-    def _scan_timer(self, freqs, manual):
-        if self.wpa_state == INTERFACE_DISABLED:
+    def _scan_timer(self, request):
+        if self.wpa_state == S.INTERFACE_DISABLED or self.countermeasures:
             return
         if self.radio.pending("scan"):
             return
-        fast = False
-        if freqs is None and not manual:
-            freqs = self.fast_reconnect_freqs()
-            fast = bool(freqs)
-        self.radio.add("scan", self._start_scan, (list(freqs or []), manual, fast))
-
-    def fast_reconnect_freqs(self):
-        """The frequencies of recently used networks, tried before a full scan."""
-        if self.state_store is None or self.rescan_count % 3 == 2:
-            return []
-        return self.state_store.recent_freqs(self.config.networks)
+        self.radio.add("scan", self._start_scan, request)
 
     def _start_scan(self, work):
-        freqs, manual, fast = work.data
-        nets = [n for n in self.config.networks if self.available(n)]
-        ssids = [b""] + selection.hidden_ssids(nets, max(0, self.capa.max_scan_ssids - 1))
-        # When every usable network names its channels (scan_freq), scanning
-        # the others is wasted time, as in wpa_supplicant.
-        if nets and all(net.scan_freq for net in nets):
-            for net in nets:
-                for f in net.scan_freq:
-                    if f not in freqs:
-                        freqs.append(f)
+        usable = [n for n in self.config.networks if self.available(n)]
+        recent = (self.state_store.recent_freqs(self.config.networks)
+                  if self.state_store is not None else [])
+        plan = self.scans.plan(work.data, usable, recent, self.capa.max_scan_ssids)
         try:
-            self.driver.scan(ScanParams(ssids=ssids, freqs=freqs))
+            self.driver.scan(ScanParams(ssids=plan.ssids, freqs=plan.freqs))
         except DriverBusy:
             log.debug("%s: scan busy, retrying", self.ifname)
             work.done()
-            self.request_scan(1.0, freqs, manual)
+            self.request_scan(self.scans.scan_busy(plan))
             return
         except DriverError as e:
             log.warning("%s: scan failed: %s", self.ifname, e)
             work.done()
-            self.request_scan(5.0, None, manual)
+            self.request_scan(self.scans.scan_failed(plan))
             return
         self.scan_work = work
-        self.scan_freqs = freqs
-        self.scan_manual = manual
-        self.scan_fast = fast
-        if self.wpa_state in (DISCONNECTED, INACTIVE):
-            self.set_state(SCANNING)
+        self.scan_plan = plan
+        if self.wpa_state in (S.DISCONNECTED, S.INACTIVE):
+            self.states.move(S.SCANNING)
         self.notify(nt.ScanStarted())
 
     def _scan_finished(self, aborted):
         work, self.scan_work = self.scan_work, None
-        freqs, fast = self.scan_freqs, self.scan_fast
+        plan = self.scan_plan
         if aborted:
             self.notify(nt.ScanFailed(-1, 1))
         else:
             results = self.driver.get_scan_results()
-            self.bss.update(results, freqs, self.eloop.now(), keep=self.current_bssid())
+            self.bss.update(results, plan.freqs, self.eloop.now(), keep=self.current_bssid())
             self.notify(nt.ScanResults())
-            if not fast:
-                self.need_full_scan = False
+            self.scans.scan_done(plan)
         if work is not None:
             work.done()
-        if self.wpa_state == SCANNING:
-            self.set_state(DISCONNECTED)
+        if self.wpa_state == S.SCANNING:
+            self.states.move(S.DISCONNECTED)
         if aborted:
-            self.request_scan(1.0)
+            self.request_scan(self.scans.scan_aborted(plan))
             return
-        if self.wpa_state in (DISCONNECTED, INACTIVE) and not self.disconnected_by_user:
-            self.select_and_connect(partial=fast)
+        if self.wpa_state in (S.DISCONNECTED, S.INACTIVE) and not self.disconnected_by_user:
+            self.select_and_connect(plan)
 
     # ------------------------------------------------------------------ selection
-    def select_and_connect(self, partial=False):
-        ignored = {b for b, until in self.ignored_bssids.items() if until > self.eloop.now()}
+    def select_and_connect(self, plan=None):
         cand = selection.select(self.config.networks, self.bss.fresh(), self.available,
-                                ignored, self.capa)
+                                self.health.ignored(), self.capa, self.refusals)
         if cand is None:
-            enabled = [n for n in self.config.networks if not n.disabled]
-            if not enabled:
-                self.set_state(INACTIVE)
+            if not any(not n.disabled for n in self.config.networks):
+                self.states.move(S.INACTIVE)
                 return
             self.notify(nt.NetworkNotFound())
-            self.schedule_rescan(partial)
+            has_usable = any(self.available(n) for n in self.config.networks)
+            self.request_scan(self.scans.nothing_found(plan, self.eloop.now(),
+                                                       self.health.reenable_times(), has_usable))
             return
-        self.rescan_count = 0
+        self.scans.candidate_found()
         self.connect(cand.network, cand.bss, cand.plan)
-
-    def schedule_rescan(self, partial=False):
-        """Nothing to join yet: look again (see need_full_scan for the order)."""
-        if partial and self.need_full_scan:
-            self.rescan_count += 1
-            self.request_scan(0, [])
-            return
-        delay = RESCAN_DELAYS[min(self.rescan_count, len(RESCAN_DELAYS) - 1)]
-        self.rescan_count += 1
-        # A network that is only temporarily disabled comes back at a known time.
-        now = self.eloop.now()
-        soonest = [st.disabled_until - now for st in self.net_state.values()
-                   if st.disabled_until > now]
-        if soonest:
-            delay = min(delay if self._has_usable_network() else RESCAN_CAP, min(soonest) + 0.01)
-        self.request_scan(min(delay, RESCAN_CAP))
-
-    def _has_usable_network(self):
-        return any(self.available(n) for n in self.config.networks)
 
     # ------------------------------------------------------------------ connecting
     def connect(self, network, bss, plan):
@@ -308,104 +250,85 @@ class Interface:
 
     def _start_connect(self, work):
         network, bss, plan = work.data
-        from wispd.core import security
+        self._drop_connection()
         self.connect_work = work
-        self.current_network = network
-        self.pending_bssid = bss.bssid
-        self.current_bss = None
-        self.plan = plan
-        self.handshake = None
-        self.early_eapol = []
-        try:
-            params = security.assoc_params(network, bss, plan)
-        except security.SecurityError as e:
-            log.warning("%s: cannot connect to %s: %s", self.ifname, ssid_txt(network.ssid_bytes), e)
-            self.connection_failed(bss.bssid, "CONN_FAILED")
-            return
-        deferred = False
-        if not plan.open and plan.sel.akm == AKM_SAE:
-            from wispd.core import saeauth as saeconnect
-            try:
-                deferred = saeconnect.prepare(self, network, bss, plan, params)
-            except (saeconnect.SaeUnavailable, ValueError) as e:
-                self.notify(nt.SaeUnusable(bss.bssid, str(e)))
-                self.connection_failed(bss.bssid, "CONN_FAILED")
-                return
-        self.notify(nt.Associating(bss.bssid, network.ssid_bytes, bss.freq))
-        self.set_state(AUTHENTICATING if self.capa.sme and not self.capa.connect else ASSOCIATING)
-        try:
-            if not deferred:         # SAE authenticates once its commit is ready
-                self.driver.associate(params)
-        except DriverError as e:
-            log.warning("%s: associate failed: %s", self.ifname, e)
-            self.connection_failed(bss.bssid, "CONN_FAILED")
-            return
-        self.eloop.register_timeout(CONNECT_TIMEOUT, self._connect_timeout)
+        port = Port(eloop=self.eloop, driver=self.driver, ifname=self.ifname, addr=self.addr,
+                    capa=self.capa, config=self.config, notify=self._notify, states=self.states,
+                    send_eapol=self.send_eapol, sae_keys=self.sae_keys)
+        self.connection = Connection(port, network, bss, plan, self._attempt_ended)
+        self.connection.start()
 
     def _finish_connect_work(self):
         if self.connect_work is not None:
             self.connect_work.done()
             self.connect_work = None
 
-    def _connect_timeout(self):
-        log.info("%s: connection attempt timed out", self.ifname)
-        bssid = self.current_bssid()
+    def _drop_connection(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def _attempt_ended(self, result):
+        """The Connection's one result."""
+        self._finish_connect_work()
+        if result.ok:
+            self._completed()
+        elif result.lost is not None:
+            self._link_lost(result.lost, result.wrong_key)
+        else:
+            self._attempt_failed(result)
+
+    def _attempt_failed(self, result):
+        network = self.current_network
+        self._reset_link()
+        self.health.attempt_failed(network, result.bssid, result.reason)
+        if result.wrong_key and network is not None:
+            self.health.auth_failed(network, result.reason)
+        if self.wpa_state != S.INTERFACE_DISABLED:
+            self.states.move(S.DISCONNECTED)
+        self.request_scan(self.scans.soon())
+
+    def _link_lost(self, lost, wrong_key):
+        """The link went down: during the attempt (its Result) or after."""
+        network = self.current_network
+        self.notify(nt.Disconnected(lost.bssid, lost.reason or 0, bool(lost.locally_generated)))
+        self._reset_link()
+        self.counters["disconnects"] += 1
+        self.states.move(S.DISCONNECTED)
+        if wrong_key and network is not None:
+            self.notify(nt.WrongKey())
+            self.health.count("WRONG_KEY")
+            self.health.auth_failed(network, "WRONG_KEY")
+        if not self.disconnected_by_user:
+            # The AP we lost is probably still on its channel: scan that first.
+            self.request_scan(self.scans.link_lost())
+
+    def _completed(self):
+        conn = self.connection
+        network = conn.network
         try:
-            self.driver.deauthenticate(bssid, REASON_UNSPECIFIED)
+            self.driver.set_supp_port(True)
+        except DriverError as e:
+            log.warning("%s: could not authorize the port: %s", self.ifname, e)
+        self.states.move(S.COMPLETED)
+        try:
+            self.driver.set_operstate(True)
         except DriverError:
             pass
-        self.connection_failed(bssid, "CONN_FAILED")
+        self.counters["connects"] += 1
+        self.health.connected(network)
+        self.notify(nt.Connected(conn.current_bssid(), network.id, network.id_str or None,
+                                 network.ssid_bytes))
+        self.notify(nt.SubnetStatusUpdate(0))
+        if self.state_store is not None and conn.current_bss is not None:
+            self.state_store.remember(network.ssid_bytes, conn.current_bss.freq)
+        try:
+            self.driver.set_cqm(CQM_RSSI_THRESHOLD, CQM_RSSI_HYSTERESIS)
+        except DriverError as e:
+            log.debug("%s: no connection-quality monitor: %s", self.ifname, e)
 
-    def connection_failed(self, bssid, reason):
-        """An attempt failed before the link came up: ignore that BSS for a while
-        and, after repeated failures, disable the network for a while."""
-        self.eloop.cancel_timeout(self._connect_timeout)
-        self.eloop.cancel_timeout(self._handshake_timeout)
-        self._finish_connect_work()
-        network = self.current_network
-        if bssid is not None:
-            self.ignored_bssids[bssid] = self.eloop.now() + 10
-        self.reset_link()
-        if network is not None:
-            st = self.nstate(network)
-            st.conn_failures += 1
-            if st.conn_failures > 3:
-                self.auth_failed(network, reason)
-        self.count_failure(reason)
-        self.set_state(DISCONNECTED)
-        self.request_scan(0.1)
-
-    def count_failure(self, reason):
-        failures = self.counters["failures"]
-        failures[reason] = failures.get(reason, 0) + 1
-
-    def auth_failed(self, network, reason):
-        st = self.nstate(network)
-        st.auth_failures += 1
-        st.conn_failures = 0
-        duration = temp_disable_duration(st.auth_failures)
-        st.disabled_until = self.eloop.now() + duration
-        self.notify(nt.TempDisabled(network.id, network.ssid_bytes, st.auth_failures, duration,
-                                    reason))
-
-    def clear_temp_disabled(self, network, clear_failures=True):
-        st = self.nstate(network)
-        if st.disabled_until:
-            st.disabled_until = 0.0
-            self.notify(nt.Reenabled(network.id, network.ssid_bytes))
-        if clear_failures:
-            st.auth_failures = 0
-            st.conn_failures = 0
-
-    def reset_link(self):
-        if getattr(self, "sae_session", None) is not None:
-            from wispd.core import saeauth as saeconnect
-            saeconnect.cancel(self)
-        self.current_bss = None
-        self.pending_bssid = None
-        self.handshake = None
-        self.early_eapol = []
-        self.plan = None
+    def _reset_link(self):
+        self._drop_connection()
         try:
             self.driver.set_operstate(False)
         except DriverError:
@@ -435,93 +358,44 @@ class Interface:
             self._scan_finished(True)
 
     def _on_Authenticated(self, event):
-        if getattr(self, "sae_session", None) is not None:
-            from wispd.core import saeauth as saeconnect
-            if saeconnect.on_auth(self, event):
-                return
-        if self.wpa_state == AUTHENTICATING:
-            self.set_state(ASSOCIATING)
+        if self.connection is not None:
+            self.connection.authenticated(event)
 
     def _on_AuthFailed(self, event):
-        if self.wpa_state not in (AUTHENTICATING, ASSOCIATING):
-            return
-        if event.timed_out:
-            log.info("%s: authentication with %s timed out", self.ifname,
-                     mac_txt(event.bssid or self.current_bssid() or b"\0" * 6))
-        else:
-            self.notify(nt.AuthRejected(event.bssid or self.current_bssid(), 0, 2,
-                                        event.status or 0))
-        self.connection_failed(event.bssid or self.current_bssid(), "CONN_FAILED")
+        if self.connection is not None:
+            self.connection.auth_failed(event)
 
     def _on_AssocRejected(self, event):
-        if self.wpa_state not in (AUTHENTICATING, ASSOCIATING):
-            return
-        self.notify(nt.AssocRejected(event.bssid or self.current_bssid(), event.status or 0))
-        if getattr(self, "sae_pmksa_used", None) is not None:
-            from wispd.core import saeauth as saeconnect
-            saeconnect.assoc_rejected(self, event.status)
-        self.connection_failed(event.bssid or self.current_bssid(), "CONN_FAILED")
+        if self.connection is not None:
+            self.connection.assoc_rejected(event)
 
     def _on_Associated(self, event):
-        self._associated(event, roamed=False)
-
-    def _on_Roamed(self, event):
-        self._associated(event, roamed=True)
-
-    def _associated(self, event, roamed):
-        self.eloop.cancel_timeout(self._connect_timeout)
-        bss = self.bss.get(event.bssid)
-        self.current_bss = bss
-        self.pending_bssid = event.bssid
+        if self.connection is None:
+            log.debug("%s: association with %r that we did not ask for", self.ifname, event.bssid)
+            return
         self._finish_connect_work()
-        self.notify(nt.Associated(event.bssid))
-        self.set_state(ASSOCIATED)
-        if self.plan is None or self.plan.open:
-            self.completed()
-            return
-        if event.authorized:
-            # A full-MAC driver ran the handshake itself.
-            self.completed()
-            return
-        from wispd.core import security
-        self.handshake = security.start_handshake(self, event)
-        self.eloop.register_timeout(HANDSHAKE_TIMEOUT, self._handshake_timeout)
-        early, self.early_eapol = self.early_eapol, []
-        for src, data in early:
-            self.on_eapol(src, data)
+        self.connection.associated(event, self.bss.get(event.bssid))
+
+    # A full-MAC driver moved to another BSS on its own: the same path.
+    _on_Roamed = _on_Associated
 
     def _on_PortAuthorized(self, event):
-        if self.wpa_state in (ASSOCIATED, FOUR_WAY, GROUP_HANDSHAKE):
-            self.completed()
+        if self.connection is not None:
+            self.connection.port_authorized()
 
     def _on_Disconnected(self, event):
-        bssid = event.bssid or self.current_bssid() or b"\0" * 6
-        state = self.wpa_state
-        if state in (DISCONNECTED, INACTIVE, SCANNING, INTERFACE_DISABLED) and not self.pending_bssid:
+        conn = self.connection
+        if conn is None:
+            return        # our own deauthentication of an attempt already given up
+        if event.bssid is not None and event.bssid not in (conn.bssid, conn.current_bssid()):
+            log.debug("%s: disconnection from another BSS ignored", self.ifname)
             return
-        self.eloop.cancel_timeout(self._connect_timeout)
-        self.eloop.cancel_timeout(self._handshake_timeout)
-        self._finish_connect_work()
-        self.notify(nt.Disconnected(bssid, event.reason or 0, bool(event.locally_generated)))
-        network = self.current_network
-        # A loss found by a resync after lost events says nothing about the key.
-        wrong_key = (state == FOUR_WAY and network is not None and self.plan is not None
-                     and self.plan.psk_based and event.kind != "resync"
-                     and not (event.locally_generated
-                              and event.reason == REASON_IE_IN_4WAY_DIFFERS))
-        self.reset_link()
-        self.counters["disconnects"] += 1
-        self.set_state(DISCONNECTED)
-        if wrong_key:
-            self.notify(nt.WrongKey())
-            self.count_failure("WRONG_KEY")
-            self.auth_failed(network, "WRONG_KEY")
-        if self.disconnected_by_user:
+        if conn.pending:
+            conn.disconnected(event)
             return
-        # The AP we lost is probably still on its channel: scan that first.
-        self.rescan_count = 0
-        self.need_full_scan = False
-        self.request_scan(0.1)
+        lost = Lost(event.bssid or conn.current_bssid(), event.reason or 0,
+                    bool(event.locally_generated), event.kind)
+        self._link_lost(lost, means_wrong_key(self.wpa_state, conn.plan, lost))
 
     def _on_EapolReceived(self, event):
         self.on_eapol(event.src, event.data)
@@ -529,171 +403,130 @@ class Interface:
     def _on_MichaelMicFailure(self, event):
         log.warning("%s: Michael MIC failure (%s)", self.ifname,
                     "pairwise" if event.unicast else "group")
-        from wispd.core import security
-        security.michael_mic_failure(self, event)
+        self._michael_mic_failure()
 
     def _on_BeaconLoss(self, event):
-        if self.wpa_state == COMPLETED:
+        if self.wpa_state == S.COMPLETED:
             log.info("%s: beacon loss; looking for the network again", self.ifname)
-            self.request_scan(0, manual=True)
+            self.request_scan(self.scans.manual())
 
     def _on_SignalChange(self, event):
         self.notify(nt.SignalChange(0 if event.low else 1, event.rssi or 0, 0, 0))
-        if event.low and self.wpa_state == COMPLETED:
-            self.request_scan(0, manual=True)
+        if event.low and self.wpa_state == S.COMPLETED:
+            self.request_scan(self.scans.manual())
 
     def _on_InterfaceDisabled(self, event):
-        if self.wpa_state != INTERFACE_DISABLED:
-            if self.wpa_state not in (DISCONNECTED, INACTIVE, SCANNING):
-                self.notify(nt.Disconnected(self.current_bssid(), REASON_DEAUTH_LEAVING, True))
-            self.eloop.cancel_timeout(self._connect_timeout)
-            self.eloop.cancel_timeout(self._handshake_timeout)
-            self.eloop.cancel_timeout(self._scan_timer)
-            self.radio.remove()
-            self.scan_work = self.connect_work = None
-            self.reset_link()
-            self.set_state(INTERFACE_DISABLED)
+        if self.wpa_state == S.INTERFACE_DISABLED:
+            return
+        if self.wpa_state in S.LINKED:
+            self.notify(nt.Disconnected(self.current_bssid(), REASON_DEAUTH_LEAVING, True))
+        self.eloop.cancel_timeout(self._scan_timer)
+        self.radio.remove()
+        self.scan_work = self.connect_work = None
+        self._reset_link()
+        self.states.move(S.INTERFACE_DISABLED)
+
+    _on_InterfaceRemoved = _on_InterfaceDisabled
 
     def _on_InterfaceEnabled(self, event):
-        if self.wpa_state == INTERFACE_DISABLED:
-            self.set_state(DISCONNECTED)
-            if self.l2 is not None and event.reason == "rebind":
-                self.open_l2()
+        if self.wpa_state == S.INTERFACE_DISABLED:
+            self.states.move(S.DISCONNECTED)
             self.addr = self.driver.get_mac_addr()
-            self.rescan_count = 0
-            self.request_scan(0)
-
-    def _on_InterfaceRemoved(self, event):
-        self._on_InterfaceDisabled(event)
+            self.request_scan(self.scans.restart())
 
     def _on_InterfaceAdded(self, event):
-        # A re-plugged radio may be another phy: what it can do is asked again.
+        # A re-plugged radio may be another phy: what it can do is asked again,
+        # and what the old one refused is forgotten.
         self.capa = self.driver.get_capa()
+        self.refusals.clear()
         if self.l2 is not None:
             self.open_l2()
-        self._on_InterfaceEnabled(ev.InterfaceEnabled(reason="added"))
+        self._on_InterfaceEnabled(event)
 
     def _on_RegulatoryChanged(self, event):
         self.notify(nt.RegdomChange("CORE", "COUNTRY", event.alpha2 or ""))
 
-    # ------------------------------------------------------------------ keys
+    # ------------------------------------------------------------------ frames and TKIP
     def on_eapol(self, src, data):
-        if self.wpa_state in (AUTHENTICATING, ASSOCIATING) or (
-                self.wpa_state == ASSOCIATED and self.handshake is None):
-            # Message 1 may beat the associate event: keep it for a moment.
-            if len(self.early_eapol) < 4:
-                self.early_eapol.append((src, data))
+        if self.connection is None:
+            log.debug("%s: EAPOL outside a connection, dropped", self.ifname)
             return
-        if self.handshake is None:
-            log.debug("%s: EAPOL from %s outside a connection, dropped", self.ifname, mac_txt(src))
-            return
-        from wispd.core import security
-        security.handle_eapol(self, src, data)
+        self.connection.receive_eapol(data)
 
-    def install_key(self, kind, cipher, key_idx, key, seq, set_tx, addr=None):
-        self.driver.set_key(KeyParams(kind, cipher, key_idx, key, seq=seq, addr=addr,
-                                      set_tx=set_tx))
-        if kind == KEY_PAIRWISE:
-            log.debug("%s: pairwise key installed", self.ifname)
-
-    def send_eapol(self, data):
-        dst = self.current_bssid()
+    def send_eapol(self, dst, data):
         if not self.driver.send_eapol(dst, data):
             self.l2.send(dst, data)
 
-    def _handshake_timeout(self):
-        log.info("%s: key handshake timed out", self.ifname)
-        bssid = self.current_bssid()
-        network = self.current_network
-        psk = self.plan is not None and self.plan.psk_based
-        try:
-            self.driver.deauthenticate(bssid, REASON_4WAY_TIMEOUT)
-        except DriverError:
-            pass
-        self.notify(nt.Disconnected(bssid, REASON_4WAY_TIMEOUT, True))
-        state = self.wpa_state
-        self.reset_link()
-        self.set_state(DISCONNECTED)
-        if state == FOUR_WAY and psk and network is not None:
-            self.notify(nt.WrongKey())
-            self.count_failure("WRONG_KEY")
-            self.auth_failed(network, "WRONG_KEY")
-        self.request_scan(0.1)
-
-    def completed(self):
-        self.eloop.cancel_timeout(self._handshake_timeout)
-        network = self.current_network
-        if self.wpa_state == COMPLETED:
+    def _michael_mic_failure(self):
+        """TKIP countermeasures: two failures within 60 s take the link down
+        (one deauthentication, reason 14) and keep it down for 60 s.  A
+        DISCONNECT meanwhile wins: the end of the countermeasures does not
+        reconnect then."""
+        now = self.eloop.now()
+        last, self.last_mic_failure = self.last_mic_failure, now
+        self.notify(nt.MichaelMicFailure())
+        if last is None or now - last >= COUNTERMEASURES_SECONDS or self.countermeasures:
             return
-        try:
-            self.driver.set_supp_port(True)
-        except DriverError as e:
-            log.warning("%s: could not authorize the port: %s", self.ifname, e)
-        self.set_state(COMPLETED)
-        try:
-            self.driver.set_operstate(True)
-        except DriverError:
-            pass
-        self.counters["connects"] += 1
-        self.ignored_bssids.clear()
-        if network is not None:
-            self.clear_temp_disabled(network)
-        bssid = self.current_bssid() or b"\0" * 6
-        self.notify(nt.Connected(bssid, network.id if network else -1,
-                                 (network.id_str or None) if network else None,
-                                 network.ssid_bytes if network else b""))
-        self.notify(nt.SubnetStatusUpdate(0))
-        if self.state_store is not None and network is not None and self.current_bss is not None:
-            self.state_store.remember(network.ssid_bytes, self.current_bss.freq)
+        self.notify(nt.TkipCountermeasures())
+        self.countermeasures = True
+        self._leave(REASON_MIC_FAILURE)
+        self.eloop.register_timeout(COUNTERMEASURES_SECONDS, self._countermeasures_over)
+
+    def _countermeasures_over(self):
+        self.countermeasures = False
+        if not self.disconnected_by_user and self.wpa_state != S.INTERFACE_DISABLED:
+            self.request_scan(self.scans.restart())
 
     # ------------------------------------------------------------------ control operations
-    def disconnect(self):
-        self.disconnected_by_user = True
+    def _leave(self, reason):
+        """Deauthenticate from the current link or attempt, once, and say so."""
         self.eloop.cancel_timeout(self._scan_timer)
         self.radio.remove()
         self.scan_work = self.connect_work = None
-        if self.wpa_state in (AUTHENTICATING, ASSOCIATING, ASSOCIATED, FOUR_WAY,
-                              GROUP_HANDSHAKE, COMPLETED):
+        if self.wpa_state in S.LINKED:
             bssid = self.current_bssid()
             try:
-                self.driver.deauthenticate(bssid, REASON_DEAUTH_LEAVING)
+                self.driver.deauthenticate(bssid, reason)
             except DriverError as e:
                 log.debug("deauthenticate: %s", e)
-            self.notify(nt.Disconnected(bssid, REASON_DEAUTH_LEAVING, True))
-            self.reset_link()
-        if self.wpa_state != INTERFACE_DISABLED:
-            self.set_state(DISCONNECTED)
+            self.notify(nt.Disconnected(bssid, reason, True))
+            self._reset_link()
+        if self.wpa_state != S.INTERFACE_DISABLED:
+            self.states.move(S.DISCONNECTED)
+
+    def disconnect(self):
+        """DISCONNECT: leave and stay away until RECONNECT or a selection."""
+        self.disconnected_by_user = True
+        self._leave(REASON_DEAUTH_LEAVING)
 
     def reconnect(self, force=False):
         """RECONNECT (only when disconnected) and REASSOCIATE (force)."""
-        if self.wpa_state == INTERFACE_DISABLED:
+        if self.wpa_state == S.INTERFACE_DISABLED:
             return False
         if not force and not self.disconnected_by_user:
             return True
-        if force and self.wpa_state not in (DISCONNECTED, INACTIVE, SCANNING):
+        if force and self.wpa_state not in S.IDLE:
             self.disconnect()
         self.disconnected_by_user = False
-        self.rescan_count = 0
-        self.request_scan(0)
+        self.request_scan(self.scans.restart())
         return True
 
     def manual_scan(self):
         """SCAN: False while one is already pending (FAIL-BUSY)."""
-        if self.wpa_state == INTERFACE_DISABLED or self.radio.pending("scan"):
+        if self.wpa_state == S.INTERFACE_DISABLED or self.radio.pending("scan"):
             return False
-        self.request_scan(0, freqs=None, manual=True)
+        self.request_scan(self.scans.manual())
         return True
 
     def networks_changed(self):
         """Networks were added, enabled or changed: pick again if idle."""
-        if self.wpa_state in (DISCONNECTED, INACTIVE) and not self.disconnected_by_user:
-            self.rescan_count = 0
-            if self.wpa_state == INACTIVE:
-                self.set_state(DISCONNECTED)
-            self.request_scan(0)
+        if self.wpa_state in (S.DISCONNECTED, S.INACTIVE) and not self.disconnected_by_user:
+            if self.wpa_state == S.INACTIVE:
+                self.states.move(S.DISCONNECTED)
+            self.request_scan(self.scans.restart())
 
     def network_removed(self, network):
-        self.net_state.pop(network.id, None)
+        self.health.forget(network)
         if self.current_network is network:
             self.leave_current("network removed")
 
@@ -701,13 +534,14 @@ class Interface:
         if self.current_network is network:
             self.leave_current("network disabled")
 
+    def clear_temp_disabled(self, network, clear_failures=True):
+        self.health.clear_temp_disabled(network, clear_failures)
+
     def leave_current(self, why):
         log.info("%s: leaving the network: %s", self.ifname, why)
-        was_user = self.disconnected_by_user
-        self.disconnect()
-        self.current_network = None
-        self.disconnected_by_user = was_user
-        self.request_scan(0.1)
+        self._leave(REASON_DEAUTH_LEAVING)
+        self._drop_connection()
+        self.request_scan(self.scans.soon())
 
     def select_network(self, network):
         """SELECT_NETWORK: this one only (None: all), connect now."""
@@ -723,60 +557,31 @@ class Interface:
         self.networks_changed()
 
     def signal_poll(self):
-        if self.wpa_state not in (ASSOCIATED, FOUR_WAY, GROUP_HANDSHAKE, COMPLETED):
+        if self.wpa_state not in S.ASSOCIATED_OR_LATER:
             return None
         return self.driver.signal_poll()
 
     def status(self):
         """STATUS as ordered (key, value) pairs, wpa_supplicant 2.10's order."""
-        out = []
-        if STATE_ORDER.index(self.wpa_state) >= STATE_ORDER.index(ASSOCIATED):
-            bss = self.current_bss
-            out.append(("bssid", mac_txt(self.current_bssid() or b"\0" * 6)))
-            out.append(("freq", bss.freq if bss else 0))
-            net = self.current_network
-            if net is not None:
-                out.append(("ssid", ssid_txt(net.ssid_bytes or b"")))
-                out.append(("id", net.id))
-                if net.id_str:
-                    out.append(("id_str", net.id_str))
-                out.append(("mode", "station"))
-                if bss is not None:
-                    el = bss.elements
-                    gen = 6 if el.he else 5 if el.vht else 4 if el.ht else 0
-                    if gen:
-                        out.append(("wifi_generation", gen))
-            plan = self.plan
-            if plan is not None:
-                out.extend(plan.status_fields())
-                if getattr(self, "sae_group", None) and plan.sel.akm == AKM_SAE:
-                    out.extend((("sae_group", self.sae_group),
-                                ("sae_h2e", int(bool(getattr(self, "sae_h2e", False)))),
-                                ("sae_pk", 0)))
-            else:
-                out.extend((("pairwise_cipher", "NONE"), ("group_cipher", "NONE"),
-                            ("key_mgmt", "NONE")))
-        out.append(("wpa_state", self.wpa_state))
-        out.append(("address", mac_txt(self.addr)))
-        from wispd.core import security as _sec
-        out.extend(_sec.status_note(self))
-        return out
+        from wispd.core.status import status_pairs
+        return status_pairs(self)
 
     def replace_config(self, cfg):
         """RECONFIGURE: a new, already validated configuration.  Stay connected
         if the current network is still there, unchanged."""
         current = self.current_network
         self.config = cfg
+        self.health.reset()
+        self.refusals.clear()
         keep = None
         if current is not None:
             for net in cfg.networks:
                 if net == current and not net.disabled:
                     keep = net
                     break
-        self.net_state = {}
         if current is not None and keep is None:
-            self.current_network = None
             self.leave_current("network changed by reconfigure")
         else:
-            self.current_network = keep
+            if self.connection is not None:
+                self.connection.network = keep
             self.networks_changed()

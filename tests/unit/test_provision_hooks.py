@@ -4,27 +4,36 @@ from __future__ import annotations
 import os
 import time
 
-from wispd.config import model as wconfig
+from wispd.config import wpaconf
+from wispd.config.model import Config, Network
 from wispd import hooks
+from wispd.core import notify as nt
 from wispd import main as wmain
 from wispd.platform.eloop import Eloop
+
+AP1 = bytes.fromhex("020000000001")
+APAA = bytes.fromhex("0200000000aa")
 
 
 class FakeIface:
     def __init__(self, ifname, net):
         self.ifname = ifname
         self.current_network = net
-        self.config = wconfig.Config()
+        self.config = Config()
 
 
 class FakeDaemon:
     def __init__(self, eloop):
         self.eloop = eloop
         self.specs = {}
+        self.subscribers = []
+
+    def subscribe(self, callback):
+        self.subscribers.append(callback)
 
 
 def make_net(net_id, ssid, id_str=None):
-    n = wconfig.Network(net_id)
+    n = Network(net_id)
     n.set("ssid", '"%s"' % ssid)
     if id_str:
         n.set("id_str", '"%s"' % id_str)
@@ -53,19 +62,17 @@ def test_hook_runs_like_wpa_cli_action(tmp_path):
     loop = Eloop()
     daemon = FakeDaemon(loop)
     runner = hooks.install(daemon, str(script))
-    assert daemon.listeners == [runner]
+    assert daemon.subscribers == [runner]
     net = make_net(3, "home", "house")
     iface = FakeIface("wlan7", net)
     iface.config.set_global("ctrl_interface", "DIR=/run/wpa GROUP=netdev")
     # A disconnect before any connect (failed attempt) runs nothing.
-    runner(iface, 2, "CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:00:01 reason=3")
-    runner(iface, 2, "CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:AA completed "
-                     "[id=3 id_str=house]")
+    runner(iface, nt.Disconnected(AP1, 3, False))
+    runner(iface, nt.Connected(APAA, 3, "house", b"home"))
     # The same network again (reassociation): no second CONNECTED.
-    runner(iface, 2, "CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:AA completed "
-                     "[id=3 id_str=house]")
+    runner(iface, nt.Connected(APAA, 3, "house", b"home"))
     assert run_until(loop, lambda: not runner.children)
-    runner(iface, 2, "CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:00:aa reason=3")
+    runner(iface, nt.Disconnected(APAA, 3, False))
     assert run_until(loop, lambda: not runner.children)
     lines = log.read_text().splitlines()
     assert lines == [
@@ -79,13 +86,13 @@ def test_hook_failures_are_logged_not_fatal(tmp_path, caplog):
     loop = Eloop()
     runner = hooks.HookRunner(loop, str(tmp_path / "missing.sh"))
     iface = FakeIface("wlan0", make_net(0, "x"))
-    runner(iface, 2, "CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 completed")
+    runner(iface, nt.Connected(AP1, 0, None, b"x"))
     assert "cannot run" in caplog.text and not runner.children
     bad = tmp_path / "bad.sh"
     bad.write_text("#!/bin/sh\nexit 3\n")
     bad.chmod(0o755)
     runner = hooks.HookRunner(loop, str(bad))
-    runner(iface, 2, "CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:00:01 completed")
+    runner(iface, nt.Connected(AP1, 0, None, b"x"))
     assert run_until(loop, lambda: not runner.children)
     assert "exited with 3" in caplog.text
     loop.close()
@@ -107,7 +114,7 @@ def test_main_provision_applies_before_start_and_bad_file_keeps_config(tmp_path)
     rc = wmain.main(["-inonexist0", "-c", str(conf), "--provision", str(toml),
                      "--state-dir", str(state), "--control="])
     assert rc == 1
-    assert [n.ssid_bytes for n in wconfig.load(str(conf)).networks] == [b"new"]
+    assert [n.ssid_bytes for n in wpaconf.load(str(conf)).networks] == [b"new"]
     assert not toml.exists()
     before = conf.read_bytes()
     toml.write_text('version = 1\n[[network]]\nssid = "new"\npsk = "1234')

@@ -24,6 +24,20 @@ def _decode(data: bytes, filename: str) -> str:
                           "as hex" % (filename, lineno, data[e.start])) from None
 
 
+def _block(lines, i):
+    """The lines of a block from index i (just after its opening line) to its
+    '}': ([(line number, cleaned text)], index after the '}', closed?)."""
+    body = []
+    while i < len(lines):
+        text = clean_line(lines[i])
+        i += 1
+        if text == "}":
+            return body, i, True
+        if text is not None:
+            body.append((i, text))      # i, past this line, is its 1-based number
+    return body, i, False
+
+
 def parse(text, filename: str = "<config>", path=None) -> Config:
     """Parse wpa_supplicant.conf text (str or bytes). Errors: ConfigError
     with str "FILE:LINE: what is wrong"."""
@@ -47,16 +61,8 @@ def parse(text, filename: str = "<config>", path=None) -> Config:
         if pos == "network={":
             net = Network(next_id)
             next_id += 1
-            closed = False
-            while i < n:
-                blineno = i + 1
-                bpos = clean_line(lines[i])
-                i += 1
-                if bpos is None:
-                    continue
-                if bpos == "}":
-                    closed = True
-                    break
+            body, i, closed = _block(lines, i)
+            for blineno, bpos in body:
                 if bpos.endswith("={") and "=" not in bpos[:-2]:
                     raise err(blineno, "'%s' inside a network block (missing '}' for the "
                                        "block opened at line %d?)" % (bpos, lineno))
@@ -73,21 +79,11 @@ def parse(text, filename: str = "<config>", path=None) -> Config:
                 raise err(lineno, "network block is not terminated (missing '}')")
             config.networks.append(net)
         elif pos in ("cred={",) or (pos.startswith("blob-base64-") and pos.endswith("={")):
-            body = []
-            closed = False
-            while i < n:
-                bpos = clean_line(lines[i])
-                i += 1
-                if bpos is None:
-                    continue
-                if bpos == "}":
-                    closed = True
-                    break
-                body.append(bpos)
+            body, i, closed = _block(lines, i)
             if not closed:
                 raise err(lineno, "%s block is not terminated (missing '}')" % pos[:-2])
             warn_unsupported("block", pos[:-2])
-            config.blocks.append((pos, body))
+            config.blocks.append((pos, [text for _lineno, text in body]))
         elif pos == "}":
             raise err(lineno, "'}' without an open network block")
         else:

@@ -25,6 +25,7 @@ from wispd.core import selection
 from wispd.core import states as S
 from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
+from wispd.core.countermeasures import TkipCountermeasures
 from wispd.core.netstate import NetworkHealth
 from wispd.core.saeauth import SaeKeys
 from wispd.core.scanning import ScanScheduler
@@ -35,10 +36,6 @@ from wispd.drivers.ops import DriverBusy, DriverError, ScanParams
 log = logging.getLogger("wispd.station")
 
 REASON_DEAUTH_LEAVING = 3
-REASON_MIC_FAILURE = 14
-# TKIP countermeasures: two Michael MIC failures within this many seconds take
-# the link down, and it stays down for as long (IEEE 802.11-2020 12.5.2.4).
-COUNTERMEASURES_SECONDS = 60
 # The connection-quality monitor: below this signal the station looks for a
 # better BSS of its network (a manual scan; roaming proper comes with issue 17,
 # which makes these configurable).
@@ -70,8 +67,7 @@ class Interface:
         self.scan_work = None
         self.connect_work = None
         self.disconnected_by_user = False
-        self.countermeasures = False
-        self.last_mic_failure = None
+        self.tkip = TkipCountermeasures(eloop, self._notify, self._leave, self._countermeasures_over)
         self.l2 = None
         self.counters = {"connects": 0, "disconnects": 0, "failures": self.health.failures,
                          "connected_since": None, "connected_total": 0.0}
@@ -160,7 +156,7 @@ class Interface:
         except DriverError:
             pass
         self.eloop.cancel_timeout(self._scan_timer)
-        self.eloop.cancel_timeout(self._countermeasures_over)
+        self.tkip.cancel()
         self._drop_connection()
         if self.l2 is not None:
             self.l2.close()
@@ -178,7 +174,7 @@ class Interface:
         return self.radio.pending("scan") or self.eloop.is_timeout_registered(self._scan_timer)
 
     def _scan_timer(self, request):
-        if self.wpa_state == S.INTERFACE_DISABLED or self.countermeasures:
+        if self.wpa_state == S.INTERFACE_DISABLED or self.tkip.active:
             return
         if self.radio.pending("scan"):
             return
@@ -403,7 +399,7 @@ class Interface:
     def _on_MichaelMicFailure(self, event):
         log.warning("%s: Michael MIC failure (%s)", self.ifname,
                     "pairwise" if event.unicast else "group")
-        self._michael_mic_failure()
+        self.tkip.mic_failure()
 
     def _on_BeaconLoss(self, event):
         if self.wpa_state == S.COMPLETED:
@@ -446,7 +442,7 @@ class Interface:
     def _on_RegulatoryChanged(self, event):
         self.notify(nt.RegdomChange("CORE", "COUNTRY", event.alpha2 or ""))
 
-    # ------------------------------------------------------------------ frames and TKIP
+    # ------------------------------------------------------------------ frames
     def on_eapol(self, src, data):
         if self.connection is None:
             log.debug("%s: EAPOL outside a connection, dropped", self.ifname)
@@ -457,23 +453,8 @@ class Interface:
         if not self.driver.send_eapol(dst, data):
             self.l2.send(dst, data)
 
-    def _michael_mic_failure(self):
-        """TKIP countermeasures: two failures within 60 s take the link down
-        (one deauthentication, reason 14) and keep it down for 60 s.  A
-        DISCONNECT meanwhile wins: the end of the countermeasures does not
-        reconnect then."""
-        now = self.eloop.now()
-        last, self.last_mic_failure = self.last_mic_failure, now
-        self.notify(nt.MichaelMicFailure())
-        if last is None or now - last >= COUNTERMEASURES_SECONDS or self.countermeasures:
-            return
-        self.notify(nt.TkipCountermeasures())
-        self.countermeasures = True
-        self._leave(REASON_MIC_FAILURE)
-        self.eloop.register_timeout(COUNTERMEASURES_SECONDS, self._countermeasures_over)
-
     def _countermeasures_over(self):
-        self.countermeasures = False
+        """TKIP countermeasures are over: back, unless DISCONNECT was given meanwhile."""
         if not self.disconnected_by_user and self.wpa_state != S.INTERFACE_DISABLED:
             self.request_scan(self.scans.restart())
 

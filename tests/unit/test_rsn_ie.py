@@ -9,7 +9,7 @@ from wispd.rsn.defs import (
     AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_GCMP,
     CIPHER_NONE, CIPHER_TKIP)
 from wispd.rsn import ie
-from wispd.rsn.ie import (IeError, RsnInfo, SelectionError, build_rsn_ie, find_ie, find_vendor_ie,
+from wispd.rsn.ie import (IeError, SelectionError, build_rsn_ie, find_ie, find_vendor_ie,
                           parse_ies, parse_kdes, parse_rsn_ie, parse_wpa_ie, select_suites)
 
 h = bytes.fromhex

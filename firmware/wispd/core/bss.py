@@ -5,6 +5,13 @@ wpa_supplicant's do: an entry that was not seen for `expiration_age` seconds, or
 that was missing from `expiration_scan_count` scans that covered its frequency,
 is removed, unless it is the BSS we are connected to.  Without that, an AP that
 vanished would stay a candidate forever.
+
+As in wpa_supplicant, an entry is one (BSSID, SSID): an AP that changes its
+SSID, or cfg80211's cached entry with the old one, makes a second entry, and
+each ages out on its own (one entry per BSSID would take the new name and keep
+the old entry's age, or flip between the two names scan after scan).  A hidden
+AP is the exception: its beacon (no name) and its probe response (the name) are
+one entry, under the name.
 """
 
 import logging
@@ -40,34 +47,50 @@ class Bss:
         self.id = bss_id
         self.seen_in_scan = 0
         self.bssid = result.bssid
+        self.ssid = b""
+        self.last_update = None
         self.update_idx = 0
         self.missed = 0
         self.update(result, now, parsed)
 
+    @property
+    def key(self):
+        """Its key in the BssTable."""
+        return self.bssid, self.ssid
+
     def update(self, result, now, parsed=None):
-        """parsed: ies.parse of the result's IEs if the caller has it already."""
-        self.freq = result.freq
-        self.signal = result.signal
-        self.noise = result.noise
-        self.qual = result.qual
-        self.caps = result.caps
-        self.beacon_int = result.beacon_int
-        self.tsf = result.tsf
-        self.last_update = now - (result.age_ms or 0) / 1000.0
+        """Take in one sighting.  parsed: ies.parse of the result's IEs if the
+        caller has it already."""
+        seen = now - (result.age_ms or 0) / 1000.0
+        # cfg80211 lists a hidden AP's beacon and probe response apart, each
+        # with its own age: the older sighting must not make the entry older.
+        newer = self.last_update is None or seen >= self.last_update
         self.missed = 0
         self.update_idx += 1
+        if newer:
+            self.freq = result.freq
+            self.signal = result.signal
+            self.noise = result.noise
+            self.qual = result.qual
+            self.caps = result.caps
+            self.beacon_int = result.beacon_int
+            self.tsf = result.tsf
+            self.last_update = seen
         new_ies = result.ies or result.beacon_ies
         if parsed is None:
             parsed = ies.parse(new_ies)
-        if is_hidden(parsed.ssid) and getattr(self, "ssid", b"") and not is_hidden(self.ssid):
+        if is_hidden(parsed.ssid) and not is_hidden(self.ssid):
             # A hidden AP's beacon says nothing about its name; what its probe
-            # response told us stays true (cfg80211 lists both separately).
-            self.beacon_ies = result.beacon_ies or new_ies
+            # response told us stays true.
+            if newer:
+                self.beacon_ies = result.beacon_ies or new_ies
             return
-        self.ies = new_ies
-        self.beacon_ies = result.beacon_ies
-        self._parsed = parsed
-        self.ssid = parsed.ssid
+        # An older probe response still tells a hidden AP's name.
+        if newer or (is_hidden(self.ssid) and not is_hidden(parsed.ssid)):
+            self.ies = new_ies
+            self.beacon_ies = result.beacon_ies
+            self._parsed = parsed
+            self.ssid = parsed.ssid
 
     @property
     def elements(self):
@@ -99,7 +122,8 @@ class Bss:
 
 class BssTable:
     def __init__(self, on_added=None, on_removed=None):
-        self.by_bssid = {}      # bssid bytes -> Bss; SSID changes keep the entry
+        self.by_bssid = {}      # (bssid, ssid) -> Bss
+        self._of_bssid = {}     # bssid -> [Bss]: the entries of one AP (mostly one)
         self.next_id = 0
         self.scan_count = 0
         self.on_added = on_added
@@ -118,8 +142,12 @@ class BssTable:
     def __iter__(self):
         return iter(sorted(self.by_bssid.values(), key=lambda b: b.id))
 
-    def get(self, bssid):
-        return self.by_bssid.get(bssid)
+    def get(self, bssid, ssid=None):
+        """The entry of bssid with that SSID; without one, the entry of bssid
+        seen last (the AP as it is now), or None."""
+        if ssid is not None:
+            return self.by_bssid.get((bssid, ssid))
+        return _seen_last(self._of_bssid.get(bssid, ()))
 
     def get_id(self, bss_id):
         for bss in self.by_bssid.values():
@@ -129,47 +157,97 @@ class BssTable:
 
     def update(self, results, scanned_freqs, now, keep=None):
         """Merge one scan's results; age out entries the scan should have seen.
-        scanned_freqs empty means every channel was scanned."""
-        seen = set()
+        scanned_freqs empty means every channel was scanned.  keep: the BSS we
+        are connected to, never aged out (see _kept)."""
         self.scan_count += 1
+        named, hidden = [], []
         for result in results:
             parsed = ies.parse(result.ies or result.beacon_ies)     # once, kept by the Bss
             if not parsed.ssid_ok:
                 log.debug("BSS %s: no SSID element of at most 32 octets, ignored",
                           mac_txt(result.bssid))
                 continue
-            seen.add(result.bssid)
-            bss = self.by_bssid.get(result.bssid)
-            if bss is None:
-                bss = Bss(self.next_id, result, now, parsed)
-                self.next_id += 1
-                self.by_bssid[result.bssid] = bss
-                if self.on_added:
-                    self.on_added(bss)
-            else:
-                bss.update(result, now, parsed)
-            bss.seen_in_scan = self.scan_count
+            (hidden if is_hidden(parsed.ssid) else named).append((result, parsed))
+        # Names first: a hidden AP's beacon then finds the entry its probe
+        # response made, whatever order the driver listed them in.
+        for result, parsed in named + hidden:
+            self._merge(result, parsed, now).seen_in_scan = self.scan_count
         covered = set(scanned_freqs)
-        for bss in list(self.by_bssid.values()):
-            if bss.bssid in seen:
-                continue
-            if not covered or bss.freq in covered:
+        for bss in self.by_bssid.values():
+            if bss.seen_in_scan != self.scan_count and (not covered or bss.freq in covered):
                 bss.missed += 1
         self.expire(now, keep)
 
+    def _merge(self, result, parsed, now):
+        """The entry a result refreshes (made if there is none)."""
+        entries = self._of_bssid.get(result.bssid, ())
+        bss = _entry_for(entries, parsed.ssid)
+        if bss is None:
+            bss = Bss(self.next_id, result, now, parsed)
+            self.next_id += 1
+            self.by_bssid[bss.key] = bss
+            self._of_bssid.setdefault(bss.bssid, []).append(bss)
+            if self.on_added:
+                self.on_added(bss)
+            return bss
+        key = bss.key
+        bss.update(result, now, parsed)
+        if bss.key != key:                  # a hidden AP's entry learned its name
+            del self.by_bssid[key]
+            self.by_bssid[bss.key] = bss
+        return bss
+
+    def _kept(self, keep):
+        """The entry `keep` protects from aging: keep is a (bssid, ssid) key, or
+        a BSSID, and then its entry seen last (an AP that changed its SSID
+        serves the new one: the old entry may go)."""
+        if keep is None:
+            return None
+        if isinstance(keep, tuple):
+            return self.by_bssid.get(keep)
+        return self.get(keep)
+
     def expire(self, now, keep=None):
+        kept = self._kept(keep)
         for bss in list(self.by_bssid.values()):
-            if bss.bssid == keep:
+            if bss is kept:
                 continue
             if bss.missed >= EXPIRATION_SCAN_COUNT or now - bss.last_update > EXPIRATION_AGE:
                 self.remove(bss)
 
     def remove(self, bss):
-        if self.by_bssid.pop(bss.bssid, None) is not None and self.on_removed:
+        if self.by_bssid.get(bss.key) is not bss:
+            return
+        del self.by_bssid[bss.key]
+        entries = self._of_bssid[bss.bssid]
+        entries.remove(bss)
+        if not entries:
+            del self._of_bssid[bss.bssid]
+        if self.on_removed:
             self.on_removed(bss)
 
     def flush(self, max_age=0, now=0.0, keep=None):
         """BSS_FLUSH: drop entries older than max_age seconds (0: all)."""
+        kept = self._kept(keep)
         for bss in list(self.by_bssid.values()):
-            if bss.bssid != keep and (max_age == 0 or now - bss.last_update > max_age):
+            if bss is not kept and (max_age == 0 or now - bss.last_update > max_age):
                 self.remove(bss)
+
+
+def _seen_last(entries):
+    return max(entries, key=lambda b: (b.last_update, b.id), default=None)
+
+
+def _entry_for(entries, ssid):
+    """Which of one AP's entries a result with this SSID refreshes, or None."""
+    unnamed = next((b for b in entries if is_hidden(b.ssid)), None)
+    if is_hidden(ssid):
+        # A hidden AP's beacon: the entry its probe response named (the newest
+        # name if it had several), which keeps that name; else its unnamed one,
+        # whether the beacon's SSID is empty or NUL bytes.
+        return _seen_last([b for b in entries if not is_hidden(b.ssid)]) or unnamed
+    for bss in entries:
+        if bss.ssid == ssid:
+            return bss
+    # A probe response naming a hidden AP: the entry of its beacon takes the name.
+    return unnamed

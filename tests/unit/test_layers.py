@@ -61,11 +61,6 @@ SIZE_EXCEPTIONS = {}
 # What breaks a rule today, keyed as the tests name violations.
 KNOWN_VIOLATIONS = {
     # being fixed in issue 13
-    "codec: wispd.control.wpactrl.events imports wispd.core.bss":
-        "for mac_txt, a text helper that lives in the BSS table's module",
-    # being fixed in issue 13
-    "codec: wispd.control.wpactrl.reply imports wispd.core.bss": "for mac_txt, as above",
-    # being fixed in issue 13
     "size: wispd/core/station.py": "the station split goes on",
 }
 

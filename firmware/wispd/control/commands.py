@@ -15,7 +15,6 @@ import logging
 
 from wispd.platform import log as wlog
 from wispd.core import notify
-from wispd.core.bss import mac_txt
 from wispd.control.wpactrl import reply
 from wispd.control.compact import typed
 from wispd.config.fields import ConfigError
@@ -542,7 +541,3 @@ def run(command, ctx, args):
     if command.scope == "iface" and ctx.iface is None:
         raise CommandError("no_interface", "command needs an interface")
     return command.handler(ctx, *args)
-
-
-def describe_bssid(addr):
-    return mac_txt(addr) if addr else "any"

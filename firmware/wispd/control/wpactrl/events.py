@@ -8,7 +8,7 @@ counterpart renders as None and reaches no wpa_ctrl monitor.
 
 from wispd.config.ssidtext import ssid_txt
 from wispd.core import notify as n
-from wispd.core.bss import mac_txt
+from wispd.control.mactext import mac_txt
 
 _ZERO_MAC = b"\0" * 6
 

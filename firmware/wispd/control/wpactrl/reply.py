@@ -5,7 +5,7 @@ hostap's ctrl_iface.c exactly; the compact protocol sends the typed results
 instead and never comes here.
 """
 
-from wispd.core.bss import mac_txt
+from wispd.control.mactext import mac_txt
 from wispd.config.ssidtext import ssid_txt
 
 

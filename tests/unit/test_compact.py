@@ -16,7 +16,7 @@ from compact_daemon import AP1, AP2, RawClient
 from harness import Harness
 from wispd.platform import log as wlog
 from wispd.core import states
-from wispd.control import commands
+from wispd.control import commands, ops_network
 from wispd.control.compact import server as compact
 from wispd.core import notify as nt
 
@@ -563,11 +563,11 @@ def test_convert_args():
     assert compact.convert_args(cmd, {"timestamp": "1"}) == [None, "1"]
     with pytest.raises(ValueError):
         compact.convert_args(commands.BY_OP["network.get"], {"id": -1, "field": "ssid"})
-    assert commands.field_text("x", [1, "a"]) == "1 a"
-    assert commands.field_text("x", True) == "1"
-    assert commands.field_text("ssid", b"\x01\x02") == "0102"
+    assert ops_network.field_text("x", [1, "a"]) == "1 a"
+    assert ops_network.field_text("x", True) == "1"
+    assert ops_network.field_text("ssid", b"\x01\x02") == "0102"
     with pytest.raises(ValueError):
-        commands.field_text("x", {"a": 1})
+        ops_network.field_text("x", {"a": 1})
 
 
 def test_every_compact_only_op_is_covered():

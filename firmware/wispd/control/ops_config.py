@@ -1,0 +1,27 @@
+"""Command handlers for the configuration as a whole: its global settings
+(GET, SET) and its file (SAVE_CONFIG, RECONFIGURE)."""
+
+from wispd.config.fields import ConfigError
+from wispd.control.errors import CommandError
+
+
+def h_get(ctx, key):
+    try:
+        value = ctx.daemon.config_of(ctx.iface).get_global(key)
+    except ConfigError as e:
+        raise CommandError("invalid_argument", str(e))
+    if value is None:
+        raise CommandError("not_set", "%s is not set" % key)
+    return value
+
+
+def h_set(ctx, key, value):
+    ctx.daemon.set_global(ctx.iface, key, value)
+
+
+def h_save_config(ctx):
+    ctx.daemon.save_config(ctx.iface)
+
+
+def h_reconfigure(ctx):
+    ctx.daemon.reconfigure(ctx.iface)

@@ -1,0 +1,83 @@
+"""Command handlers for the link: its state (STATUS, the compact `status`,
+SIGNAL_POLL) and the verbs that drop or redo it (DISCONNECT, RECONNECT,
+REASSOCIATE)."""
+
+from wispd.control.errors import CommandError
+
+
+def h_status(ctx):
+    return ctx.daemon.status(ctx.iface)
+
+
+def provisioning_result(daemon):
+    """The last boot-time provisioning outcome (wispd.config.provision), or None."""
+    state_dir = getattr(daemon, "state_dir", None)
+    if not state_dir:
+        return None
+    from wispd.config import provision
+    result = provision.last_result(state_dir)
+    if result is None:
+        return None
+    return {k: int(v) if v.isdecimal() and k in ("time", "networks") else v
+            for k, v in result.items()}
+
+
+def h_status_full(ctx):
+    """The fleet's status: state, the current link, counters, provisioning."""
+    iface = ctx.iface
+    now = iface.eloop.now()
+    c = iface.counters
+    since = c["connected_since"]
+    out = {
+        "iface": iface.ifname,
+        "state": iface.wpa_state,
+        "address": iface.addr,
+        "link": None,
+        "counters": {
+            "connects": c["connects"],
+            "disconnects": c["disconnects"],
+            "failures": dict(c["failures"]),
+            "connected_time": c["connected_total"] + (now - since if since is not None else 0.0),
+        },
+        "provisioning": provisioning_result(ctx.daemon),
+    }
+    if iface.wpa_state in ("ASSOCIATED", "4WAY_HANDSHAKE", "GROUP_HANDSHAKE", "COMPLETED"):
+        net, bss, plan = iface.current_network, iface.current_bss, iface.plan
+        link = {"bssid": iface.current_bssid() or b"", "ssid": b"", "freq": 0, "signal": 0,
+                "network_id": -1, "id_str": None, "connected_for": now - since if since else 0.0}
+        if net is not None:
+            link["ssid"] = net.ssid_bytes or b""
+            link["network_id"] = net.id
+            link["id_str"] = net.id_str
+        if bss is not None:
+            link["ssid"] = bss.ssid or link["ssid"]
+            link["freq"] = bss.freq
+            link["signal"] = bss.signal
+        fields = dict(plan.status_fields()) if plan is not None else {}
+        link["pairwise_cipher"] = fields.get("pairwise_cipher", "NONE")
+        link["group_cipher"] = fields.get("group_cipher", "NONE")
+        link["akm"] = fields.get("key_mgmt", "NONE")
+        link["pmf"] = int(fields.get("pmf", 0))
+        out["link"] = link
+    return out
+
+
+def h_signal_poll(ctx):
+    info = ctx.iface.signal_poll()
+    if not info:
+        raise CommandError("not_connected", "not associated")
+    return info
+
+
+def h_disconnect(ctx):
+    ctx.iface.disconnect()
+
+
+def h_reconnect(ctx):
+    if not ctx.iface.reconnect():
+        raise CommandError("interface_disabled", "the interface is disabled")
+
+
+def h_reassociate(ctx):
+    if not ctx.iface.reconnect(force=True):
+        raise CommandError("interface_disabled", "the interface is disabled")

@@ -157,11 +157,9 @@ class Daemon:
         if text is not None:
             level = notification.level
             log.log(wlog.py_level(level), "%s: %s", iface.ifname, text)
-            control = self.controls.get(iface)
-            if control is not None:
-                control.event(level, text)
-            if self.global_control is not None:
-                self.global_control.event(level, "IFNAME=%s %s" % (iface.ifname, text))
+            for control in (self.controls.get(iface), self.global_control):
+                if control is not None:
+                    control.event(iface.ifname, level, text)
         for callback in list(self.subscribers):
             callback(iface, notification)
 

@@ -1,5 +1,5 @@
 """The compact control protocol: msgpack packets over the SOCK_SEQPACKET socket
-into CompactServer.handle, convert_args and the one command table.
+into CompactServer.handle, the compact codec and the one command table.
 
 An input is a short list of packets: corpus requests mutated, arbitrary bytes,
 and msgpack structures built here (wrong types, huge ints, nested maps, unknown
@@ -23,9 +23,10 @@ from fuzzlib import Target, mutated
 from wispd.config import model as wconfig
 from wispd.config import wpaconf
 from wispd.control import commands
+from wispd.control.compact import codec as ccodec
 from wispd.control.compact import server as compact
 
-STABLE_CODES = frozenset(compact.ERROR_CODES) - {"internal_error"} | {
+STABLE_CODES = frozenset(ccodec.ERROR_CODES) - {"internal_error"} | {
     "no_such_network", "invalid_value", "not_set", "busy", "not_connected", "not_attached",
     "interface_disabled", "update_config_disabled", "no_config_file", "save_failed",
     "config_error", "no_interface"}

@@ -1,5 +1,5 @@
 """The wpa_ctrl text protocol: datagrams into a daemon's control socket, through
-the eloop, TextControl.handle, split_args and the one command table.
+the eloop, TextControl.handle, the wpactrl codec and the one command table.
 
 An input is a short list of datagrams: corpus lines (what wpa_cli and scripts
 send) mutated, commands from the table with hostile arguments, raw bytes.

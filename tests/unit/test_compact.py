@@ -17,6 +17,7 @@ from harness import Harness
 from wispd.platform import log as wlog
 from wispd.core import states
 from wispd.control import commands, ops_network
+from wispd.control.compact import codec as ccodec
 from wispd.control.compact import server as compact
 from wispd.core import notify as nt
 
@@ -56,7 +57,7 @@ def connected(h):
 def test_hello_lists_every_op_and_socket_mode(env):
     h = env()
     c = h.compact_client()
-    assert c.hello["proto"] == compact.PROTOCOL_VERSION
+    assert c.hello["proto"] == ccodec.PROTOCOL_VERSION
     assert set(c.hello["ops"]) == set(commands.BY_OP)
     assert c.hello["interfaces"] == ["fake0"]
     assert c.hello["limits"]["max_message"] == 65536
@@ -559,16 +560,41 @@ def test_client_not_reading_replies_is_not_read_either(env, monkeypatch):
 # ------------------------------------------------------------------ pure parts
 def test_convert_args():
     cmd = commands.BY_OP["log_level"]
-    assert compact.convert_args(cmd, {}) == []
-    assert compact.convert_args(cmd, {"timestamp": "1"}) == [None, "1"]
+    assert ccodec.convert_args(cmd, {}) == []
+    assert ccodec.convert_args(cmd, {"timestamp": "1"}) == [None, "1"]
     with pytest.raises(ValueError):
-        compact.convert_args(commands.BY_OP["network.get"], {"id": -1, "field": "ssid"})
+        ccodec.convert_args(commands.BY_OP["network.get"], {"id": -1, "field": "ssid"})
     assert ops_network.field_text("x", [1, "a"]) == "1 a"
     assert ops_network.field_text("x", True) == "1"
     assert ops_network.field_text("ssid", b"\x01\x02") == "0102"
     with pytest.raises(ValueError):
         ops_network.field_text("x", {"a": 1})
 
+
+
+def test_codec_decodes_and_encodes_without_a_socket():
+    req = ccodec.decode(msgpack.packb({"id": 4, "op": "network.get", "iface": "wlan0",
+                                       "args": {"id": 0, "field": "ssid"}}))
+    assert (req.id, req.version, req.op, req.ifname) == (4, ccodec.PROTOCOL_VERSION,
+                                                         "network.get", "wlan0")
+    assert req.command is commands.BY_OP["network.get"]
+    assert ccodec.convert_args(req.command, req.args) == [0, "ssid"]
+    for packet, rid, code in ((b"\xc1", None, "bad_message"),
+                              (msgpack.packb({"id": 2, "op": "nope"}), 2, "unknown_op"),
+                              (msgpack.packb({"id": 2, "op": "ping", "v": 9}), 2,
+                               "unknown_version")):
+        with pytest.raises(ccodec.RequestError) as e:
+            ccodec.decode(packet)
+        assert (e.value.rid, e.value.code) == (rid, code)
+    enc = ccodec.Encoder()
+    ping = commands.BY_OP["ping"]
+    assert msgpack.unpackb(enc.reply(ccodec.result(4, ping, "PONG"))) == {
+        "type": "reply", "id": 4, "result": "PONG"}
+    too_big = enc.reply(ccodec.result(5, ping, "x" * ccodec.MAX_MESSAGE))
+    assert msgpack.unpackb(too_big)["error"]["code"] == "too_large"
+    assert ccodec.event(1, 2.5, "wlan0", ccodec.EventBody(nt.ScanStarted())) == {
+        "type": "event", "seq": 1, "ts": 2.5, "iface": "wlan0", "level": 3,
+        "event": "scan_started", "data": {}, "raw": "CTRL-EVENT-SCAN-STARTED "}
 
 def test_every_compact_only_op_is_covered():
     """A compact-only op in TABLE needs a test in this file."""

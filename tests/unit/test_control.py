@@ -15,6 +15,7 @@ from wispd.config import wpaconf
 from wispd.platform import log as wlog
 from wispd.core import states
 from wispd.control import commands
+from wispd.control.wpactrl import codec as tcodec
 from wispd.control.wpactrl import server as ctext
 from wispd.platform.eloop import ALL
 
@@ -663,8 +664,8 @@ def test_bad_input_gets_one_line_error_and_ping_still_answers(h):
 
 def test_max_size_request_is_accepted(h):
     c = h().client()
-    data = b"PING" + b" " * (ctext.MAX_REQUEST - 4)
-    assert len(data) == ctext.MAX_REQUEST
+    data = b"PING" + b" " * (tcodec.MAX_REQUEST - 4)
+    assert len(data) == tcodec.MAX_REQUEST
     assert c.request(data) == "PONG\n"
 
 
@@ -699,7 +700,7 @@ def test_reply_is_capped(h):
     for i in range(120):
         x.iface.config.add_network().set("ssid", '"%s"' % ("n%03d" % i * 7)[:32])
     reply = c.request("LIST_NETWORKS")
-    assert len(reply.encode()) <= ctext.MAX_REPLY
+    assert len(reply.encode()) <= tcodec.MAX_REPLY
 
 
 def test_disconnect_cancels_a_scheduled_rescan(h):
@@ -738,6 +739,31 @@ def test_global_control_socket(h, tmp_path):
     g.drain()
     assert g.events == ["<3>IFNAME=fake0 " + INFO_TXT]
 
+
+
+# ------------------------------------------------------------------ the codec alone
+def test_codec_decodes_a_request_without_a_socket():
+    req = tcodec.decode(b'IFNAME=wlan0 set_network 0 psk "correct horse"\n')
+    assert (req.ifname, req.command, req.name) == ("wlan0", commands.BY_NAME["SET_NETWORK"],
+                                                   "set_network")
+    assert req.arguments() == [0, "psk", '"correct horse"']
+    assert req.loggable() == "set_network 0 psk [REMOVED]"
+    assert tcodec.decode(b"NOPE 1").command is None
+    for data, reply in ((b"\xff", tcodec.FAIL), (b" \n", tcodec.UNKNOWN_COMMAND),
+                        (b"P" * (tcodec.MAX_REQUEST + 1), tcodec.FAIL)):
+        with pytest.raises(tcodec.RequestError) as e:
+            tcodec.decode(data)
+        assert e.value.reply == reply
+    with pytest.raises(tcodec.ParseError):
+        tcodec.decode(b"GET_NETWORK 0").arguments()
+
+
+def test_codec_renders_replies_and_events():
+    assert tcodec.reply(commands.BY_NAME["PING"], "PONG") == b"PONG\n"
+    assert tcodec.error_reply(commands.CommandError("busy", "x", "FAIL-BUSY")) == b"FAIL-BUSY\n"
+    assert tcodec.event(3, INFO_TXT) == b"<3>" + INFO_TXT.encode()
+    assert tcodec.event(2, DEBUG_TXT, "wlan0") == b"<2>IFNAME=wlan0 " + DEBUG_TXT.encode()
+    assert len(tcodec.event(3, "x" * 5000)) == tcodec.MAX_REPLY
 
 def test_shutdown_deauthenticates_and_removes_socket(h):
     x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])

@@ -4,9 +4,10 @@ One socket for the whole daemon (default /run/wispd/control); requests name the
 interface they are about.  The operations are control.commands.TABLE's, looked
 up by `op`, their typed results converted by each Command's `compact`
 converter; docs/control-protocol.md is the specification and the source of
-truth.  This module is only imported when the socket is enabled, and it is the
-only one that imports msgpack (about 1 MB of RSS we don't pay otherwise), on
-the first client connection.
+truth.  The packets are the codec's (control/compact/codec.py); this module has
+the socket, the clients and their subscriptions.  It is only imported when the
+socket is enabled, and msgpack (about 1 MB of RSS we don't pay otherwise) only
+on the first client connection.
 
 Every connection is checked on accept (SO_PEERCRED, SO_PEERGROUPS): root, the
 daemon's own uid, or a member of the control group.  Each client has its own
@@ -22,20 +23,13 @@ import socket
 import struct
 from collections import deque
 
-from wispd import __version__
 from wispd.control import commands
-from wispd.control.wpactrl import events as wpactrl_events
+from wispd.control.compact import codec
 from wispd.control.wpactrl.server import bind_private, remove_stale, resolve_group
 
 log = logging.getLogger("wispd.control")
 
-# 2: events carry the core's typed fields as they are (docs/control-protocol.md,
-# "Changes in version 2").  Requests did not change, so a version-1 client's
-# requests are still served; only its events look different.
-PROTOCOL_VERSION = 2
-ACCEPTED_VERSIONS = (1, 2)
 DEFAULT_PATH = "/run/wispd/control"
-MAX_MESSAGE = 65536       # bytes, both directions
 MAX_CLIENTS = 16
 QUEUE_MAX = 256           # events waiting in one client's queue; more are dropped
 REPLY_SLACK = 64          # replies waiting beyond that: the client is not reading at all
@@ -48,16 +42,6 @@ READ_BATCH = 16           # messages from one client per loop turn (fairness)
 DEFAULT_EVENT_LEVEL = 3   # MSG_INFO, as for wpa_ctrl monitors
 SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)
 _CRED = struct.Struct("3i")
-
-# Errors whose code is part of the protocol (docs/control-protocol.md).
-ERROR_CODES = ("bad_message", "bad_request", "unknown_version", "unknown_op",
-               "invalid_argument", "no_such_interface", "too_large", "access_denied",
-               "too_many_clients", "too_many_errors", "internal_error")
-
-
-def _msgpack():
-    import msgpack
-    return msgpack
 
 
 class Subscription:
@@ -152,7 +136,7 @@ class CompactServer:
     def __init__(self, daemon, path=DEFAULT_PATH, group=None):
         # msgpack (~0.6 MB RSS, and its packer's 256 kB buffer) is loaded when
         # the first client connects, not by every idle daemon (issue 9).
-        self._packer = None
+        self.encoder = codec.Encoder()
         self.daemon = daemon
         self.eloop = daemon.eloop
         self.path = path
@@ -174,21 +158,8 @@ class CompactServer:
         except OSError:
             pass
 
-    def _packb(self, obj):
-        if self._packer is None:
-            self._packer = _msgpack().Packer(use_bin_type=True)
-        return self._packer.pack(obj)
-
-    @staticmethod
-    def _unpackb(data, **kw):
-        return _msgpack().unpackb(data, **kw)
-
     def hello_message(self):
-        return {"type": "hello", "proto": PROTOCOL_VERSION, "daemon": "wispd " + __version__,
-                "ops": sorted(commands.BY_OP),
-                "interfaces": [i.ifname for i in self.daemon.interfaces],
-                "limits": {"max_message": MAX_MESSAGE, "max_clients": MAX_CLIENTS,
-                           "queue": QUEUE_MAX}}
+        return codec.hello([i.ifname for i in self.daemon.interfaces], MAX_CLIENTS, QUEUE_MAX)
 
     # ------------------------------------------------------------------ accept
     def allowed(self, uid, gid, groups):
@@ -225,11 +196,11 @@ class CompactServer:
         self.conns[client.fileno()] = conn
         log.debug("compact: %r connected", conn)
         self.eloop.register_read(client, self._readable, conn)
-        self._queue(conn, self._packb(self.hello_message()), False)
+        self._queue(conn, self.encoder.pack(self.hello_message()), False)
 
     def _goodbye(self, sock, code, message):
         try:
-            sock.send(self._packb({"type": "error", "code": code, "message": message}))
+            sock.send(self.encoder.pack(codec.goodbye(code, message)))
         except OSError:
             pass
         sock.close()
@@ -250,7 +221,7 @@ class CompactServer:
     def _readable(self, sock, conn):
         for _ in range(READ_BATCH):
             try:
-                data, _, flags, _ = sock.recvmsg(MAX_MESSAGE)
+                data, _, flags, _ = sock.recvmsg(codec.MAX_MESSAGE)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as e:
@@ -260,7 +231,8 @@ class CompactServer:
                 self._drop(conn, None)
                 return
             if flags & socket.MSG_TRUNC:
-                self._bad(conn, None, "too_large", "message larger than %d bytes" % MAX_MESSAGE)
+                self._bad(conn, None, "too_large", "message larger than %d bytes"
+                          % codec.MAX_MESSAGE)
             else:
                 self.handle(conn, data)
             if conn.sock.fileno() not in self.conns or not conn.reading:
@@ -270,82 +242,54 @@ class CompactServer:
         conn.bad += 1
         if conn.bad >= MAX_BAD:
             log.warning("compact: %r sent %d bad messages in a row, disconnecting", conn, conn.bad)
-            self._reply(conn, {"type": "error", "code": "too_many_errors",
-                               "message": "too many bad messages"})
+            self._reply(conn, codec.goodbye("too_many_errors", "too many bad messages"))
             self._flush(conn)
             self._drop(conn, "too many bad messages")
             return
         self._error(conn, rid, code, message)
 
     def _error(self, conn, rid, code, message):
-        self._reply(conn, {"type": "reply", "id": rid,
-                           "error": {"code": code, "message": message}})
+        self._reply(conn, codec.error(rid, code, message))
 
     def handle(self, conn, data):
         """One request packet → one reply (or an error) on conn's queue."""
         try:
-            req = self._unpackb(data, raw=False)
-        except Exception as e:
-            self._bad(conn, None, "bad_message", "not a msgpack message: %s" % type(e).__name__)
+            req = codec.decode(data)
+        except codec.RequestError as e:
+            self._bad(conn, e.rid, e.code, e.message)
             return
-        if not isinstance(req, dict):
-            self._bad(conn, None, "bad_request", "a request is a map")
-            return
-        rid = req.get("id")
-        if not isinstance(rid, int) or isinstance(rid, bool):
-            self._bad(conn, None, "bad_request", "a request needs an integer id")
-            return
-        version = req.get("v", PROTOCOL_VERSION)
-        if version not in ACCEPTED_VERSIONS:
-            self._bad(conn, rid, "unknown_version", "protocol versions %s only"
-                      % " and ".join(map(str, ACCEPTED_VERSIONS)))
-            return
-        op = req.get("op")
-        command = commands.BY_OP.get(op) if isinstance(op, str) else None
-        if command is None:
-            self._bad(conn, rid, "unknown_op", "unknown operation %r" % (op,))
-            return
-        ifname = req.get("iface")
-        args = req.get("args", {})
-        if (ifname is not None and not isinstance(ifname, str)) or not isinstance(args, dict):
-            self._bad(conn, rid, "bad_request", "iface is a string and args a map")
-            return
+        rid, command = req.id, req.command
         iface = None
-        if ifname is not None:
-            iface = self.daemon.get_interface(ifname)
+        if req.ifname is not None:
+            iface = self.daemon.get_interface(req.ifname)
             if iface is None:
-                self._error(conn, rid, "no_such_interface", "no interface %s" % ifname)
+                self._error(conn, rid, "no_such_interface", "no interface %s" % req.ifname)
                 return
         elif command.scope == "iface" and self.daemon.interfaces:
             iface = self.daemon.interfaces[0]       # the usual board: one interface
         try:
-            values = convert_args(command, args)
+            values = codec.convert_args(command, req.args)
         except ValueError as e:
             self._bad(conn, rid, "invalid_argument", str(e))
             return
         conn.bad = 0
-        log.debug("compact: %r %s%s", conn, op, " on %s" % iface.ifname if iface else "")
+        log.debug("compact: %r %s%s", conn, req.op, " on %s" % iface.ifname if iface else "")
         ctx = commands.Context(self.daemon, iface, (self, conn))
         try:
-            result = command.compact(commands.run(command, ctx, values))
+            message = codec.result(rid, command, commands.run(command, ctx, values))
         except commands.CommandError as e:
             self._error(conn, rid, e.code, e.message)
             return
         except Exception:
-            log.exception("compact: %s crashed", op)
-            self._error(conn, rid, "internal_error", "%s failed" % op)
+            log.exception("compact: %s crashed", req.op)
+            self._error(conn, rid, "internal_error", "%s failed" % req.op)
             return
         if conn.sock.fileno() not in self.conns:
             return
-        self._reply(conn, {"type": "reply", "id": rid, "result": result})
+        self._reply(conn, message)
 
     def _reply(self, conn, message):
-        packet = self._packb(message)
-        if len(packet) > MAX_MESSAGE:
-            packet = self._packb({"type": "reply", "id": message.get("id"),
-                                  "error": {"code": "too_large",
-                                            "message": "reply of %d bytes" % len(packet)}})
-        self._queue(conn, packet, False)
+        self._queue(conn, self.encoder.reply(message), False)
         if len(conn.queue) - conn.events_queued > REPLY_SLACK and conn.reading:
             # Asking without ever reading: stop listening until it catches up.
             conn.reading = False
@@ -379,12 +323,10 @@ class CompactServer:
         subs = [c for c in self.conns.values() if c.sub is not None]
         if not subs:
             return
-        name, level = notification.name, notification.level
-        fields = notification.fields()
-        text = wpactrl_events.render(notification)
+        body = codec.EventBody(notification)
         now = self.eloop.now()
         for conn in subs:
-            if not conn.sub.wants(iface.ifname, level, name):
+            if not conn.sub.wants(iface.ifname, body.level, body.name):
                 continue
             conn.seq += 1
             if conn.dropped or conn.events_queued >= QUEUE_MAX:
@@ -405,16 +347,14 @@ class CompactServer:
                                     conn.stalled)
                         self._drop(conn, None)
                     continue
-            self._queue(conn, self._packb({
-                "type": "event", "seq": conn.seq, "ts": now, "iface": iface.ifname,
-                "level": level, "event": name, "data": fields, "raw": text}), True)
+            self._queue(conn, self.encoder.pack(codec.event(conn.seq, now, iface.ifname, body)),
+                        True)
 
     def _note_dropped(self, conn):
         """Once there is room again: one events_dropped saying how many, placed
         where the gap in seq is."""
         if conn.dropped and conn.events_queued < QUEUE_MAX:
-            packet = self._packb({"type": "events_dropped", "count": conn.dropped,
-                                  "last_seq": conn.dropped_last})
+            packet = self.encoder.pack(codec.events_dropped(conn.dropped, conn.dropped_last))
             conn.dropped = 0
             self._queue(conn, packet, True)
 
@@ -456,26 +396,3 @@ class CompactServer:
             conn.reading = True
             self.eloop.register_read(conn.sock, self._readable, conn)
 
-
-def convert_args(command, args):
-    """The args map → the handler's positional values, through each Arg.conv."""
-    known = {a.name for a in command.args}
-    for key in args:
-        if key not in known:
-            raise ValueError("unknown argument %r" % (key,))
-    values = []
-    present = 0
-    for arg in command.args:
-        if arg.name not in args:
-            if not arg.optional:
-                raise ValueError("missing argument %r" % arg.name)
-            values.append(None)
-            continue
-        try:
-            values.append(arg.conv(args[arg.name]))
-        except (ValueError, TypeError, AttributeError) as e:
-            raise ValueError("%s: %s" % (arg.name, e))
-        present = len(values)
-    # Handlers take positional args with defaults: trailing absent ones keep them,
-    # an absent one before a given one is None.
-    return values[:present]

@@ -3,8 +3,10 @@
 One socket per interface at <ctrl_dir>/<ifname>, plus an optional global one
 (-g).  A request is one datagram of text; the reply goes back to the sender's
 address.  ATTACHed clients become monitors and receive events as
-"<level>TEXT".  Parsing of a request line happens here; what the command does is
-in control.commands, which the compact protocol shares.
+"<level>TEXT".  This module has the sockets, the monitors and what keeps a
+monitor that stops reading from choking the rest; the bytes are the codec's
+(control/wpactrl/codec.py), and what a command does is in control.commands,
+which the compact protocol shares.
 """
 
 import errno
@@ -19,13 +21,11 @@ import termios
 from collections import deque
 
 from wispd.control import commands
+from wispd.control.wpactrl import codec
 from wispd.platform import unixdiag
-from wispd.config.fields import SECRET_FIELDS
 
 log = logging.getLogger("wispd.control")
 
-MAX_REQUEST = 8192
-MAX_REPLY = 4096
 MONITOR_MAX_ERRORS = 10
 # Monitors that stop reading (see control/unixdiag.py for why send errors do
 # not find them).  When more than THROTTLE bytes of our events wait in
@@ -39,32 +39,6 @@ PENDING_MAX = 1024
 CHECK_INTERVAL = 0.2
 STUCK_CHECKS = 3
 DEFAULT_MONITOR_LEVEL = 3   # MSG_INFO
-
-
-class ParseError(Exception):
-    pass
-
-
-def split_args(command, rest):
-    """Turn the text after the command name into converted args."""
-    values = []
-    for arg in command.args:
-        rest = rest.lstrip(" ")
-        if not rest:
-            if arg.optional:
-                break
-            raise ParseError("missing argument '%s'" % arg.name)
-        if arg.rest:
-            token, rest = rest, ""
-        else:
-            token, _, rest = rest.partition(" ")
-        try:
-            values.append(arg.conv(token))
-        except (ValueError, TypeError) as e:
-            raise ParseError("%s: %s" % (arg.name, e))
-    if rest.strip():
-        raise ParseError("too many arguments")
-    return values
 
 
 def resolve_group(group):
@@ -200,7 +174,7 @@ class TextControl:
     def _readable(self, sock):
         for _ in range(32):       # a bounded batch, so one chatty client can't starve others
             try:
-                data, addr = sock.recvfrom(MAX_REQUEST + 1)
+                data, addr = sock.recvfrom(codec.MAX_REQUEST + 1)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as e:
@@ -208,48 +182,43 @@ class TextControl:
                 return
             reply = self.handle(data, addr)
             if reply is not None and addr:
-                self._send(addr, reply.encode("utf-8", "replace")[:MAX_REPLY])
+                self._send(addr, reply)
 
     def handle(self, data, addr):
-        """One request datagram → the reply text."""
-        if len(data) > MAX_REQUEST:
-            log.warning("control: request of %d bytes refused (max %d)", len(data), MAX_REQUEST)
-            return "FAIL\n"
+        """One request datagram → the reply datagram."""
         try:
-            line = data.decode("utf-8")
-        except UnicodeDecodeError:
-            log.warning("control: request is not UTF-8")
-            return "FAIL\n"
-        line = line.rstrip("\n")
-        if not line.strip():
-            return "UNKNOWN COMMAND\n"
+            request = codec.decode(data)
+        except codec.RequestError as e:
+            if e.why:
+                log.warning("control: %s", e.why)
+            return e.reply
         iface = self.iface
-        if line.startswith("IFNAME="):
-            name, _, line = line[7:].partition(" ")
-            iface = self.daemon.get_interface(name)
+        if request.ifname is not None:
+            iface = self.daemon.get_interface(request.ifname)
             if iface is None:
-                return "FAIL-NO-IFNAME-MATCH\n"
-        name, _, rest = line.partition(" ")
-        command = commands.BY_NAME.get(name.upper())
+                return codec.NO_IFNAME_MATCH
+        command = request.command
+        # The global socket names no interface: a per-interface command needs
+        # IFNAME=, even when the daemon has only one (wpa_supplicant's global
+        # socket answers so; docs/control-protocol.md, "Which interface").
         if command is None or (command.scope == "iface" and iface is None):
-            log.debug("control: unknown command %r", name[:64])
-            return "UNKNOWN COMMAND\n"
+            log.debug("control: unknown command %r", request.name[:64])
+            return codec.UNKNOWN_COMMAND
         ctx = commands.Context(self.daemon, iface, (self, addr))
         if command.name not in ("PING",):
-            log.debug("control: %s", _redact(command, line))
+            log.debug("control: %s", request.loggable())
         try:
-            args = split_args(command, rest)
-            result = commands.run(command, ctx, args)
-        except ParseError as e:
+            result = commands.run(command, ctx, request.arguments())
+        except codec.ParseError as e:
             log.debug("control: %s: %s", command.name, e)
-            return "FAIL\n"
+            return codec.FAIL
         except commands.CommandError as e:
             log.debug("control: %s failed: %s", command.name, e.message)
-            return e.text + "\n"
+            return codec.error_reply(e)
         except Exception:
             log.exception("control: %s crashed", command.name)
-            return "FAIL\n"
-        return command.text(result)
+            return codec.FAIL
+        return codec.reply(command, result)
 
     # ------------------------------------------------------------------ monitors
     def attach(self, addr):
@@ -264,10 +233,12 @@ class TextControl:
             raise commands.CommandError("not_attached", "LEVEL needs ATTACH first")
         mon.level = level
 
-    def event(self, level, text):
+    def event(self, ifname, level, text):
+        """An event line of interface `ifname` for the monitors (a global
+        socket says which interface it is about)."""
         if not self.monitors:
             return
-        data = ("<%d>%s" % (level, text)).encode("utf-8", "replace")[:MAX_REPLY]
+        data = codec.event(level, text, ifname if self.iface is None else None)
         if self.pending or self._outq() > self.held + THROTTLE:
             if len(self.pending) >= PENDING_MAX:
                 self.pending.popleft()
@@ -342,8 +313,6 @@ class TextControl:
                 self.sndbuf = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
 
     def _send(self, addr, data):
-        if isinstance(data, str):
-            data = data.encode("utf-8", "replace")
         try:
             self.sock.sendto(data, addr)
             return True
@@ -357,12 +326,3 @@ class TextControl:
             else:
                 log.debug("control: send to %r failed: %s", addr, e)
             return False
-
-
-def _redact(command, line):
-    """Never log a secret: SET_NETWORK psk/sae_password values are hidden."""
-    if command.name == "SET_NETWORK":
-        parts = line.split(" ", 3)
-        if len(parts) == 4 and parts[2] in SECRET_FIELDS:
-            return " ".join(parts[:3]) + " [REMOVED]"
-    return line

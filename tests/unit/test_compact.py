@@ -14,6 +14,7 @@ import pytest
 import fakedriver
 from compact_daemon import AP1, AP2, RawClient
 from harness import Harness
+from wispd.daemon import IfaceSpec
 from wispd.platform import log as wlog
 from wispd.core import states
 from wispd.control import commands, ops_network
@@ -247,6 +248,35 @@ def test_bad_input_gets_a_typed_error(env, packet, code):
     assert isinstance(r["error"]["message"], str)
     assert c.call("ping")["result"] == "PONG"          # still served
 
+
+
+# ------------------------------------------------------------------ which interface
+def test_one_radio_needs_no_iface(env):
+    h = env()
+    c = h.compact_client()
+    assert c.call("status")["result"]["iface"] == "fake0"
+    assert c.call("status", iface="fake0")["result"]["iface"] == "fake0"
+
+
+def test_two_radios_need_iface_and_are_never_guessed(env):
+    """With two radios a per-interface op without iface is refused with
+    no_interface (the text global socket answers UNKNOWN COMMAND without
+    IFNAME=, test_control.test_global_socket_with_two_radios); it is no bad
+    message, so asking again and again does not hang up."""
+    h = env()
+    second = h.daemon.add_interface(IfaceSpec("fake1", h.conf, "fake"))
+    c = h.compact_client()
+    assert c.hello["interfaces"] == ["fake0", "fake1"]
+    for _ in range(compact.MAX_BAD + 1):
+        r = c.call("network.add")
+        assert r["error"]["code"] == "no_interface", r
+        assert "fake0, fake1" in r["error"]["message"]
+    assert [n.id for n in second.config.networks] == [0]   # nothing was added anywhere
+    assert c.call("status", iface="fake1")["result"]["iface"] == "fake1"
+    assert c.call("network.add", iface="fake1")["result"] == 1
+    # Operations that are not per-interface need no iface.
+    assert c.call("interfaces")["result"] == ["fake0", "fake1"]
+    assert c.call("ping")["result"] == "PONG"
 
 def test_oversized_message(env):
     h = env()

@@ -11,6 +11,7 @@ import pytest
 
 import fakedriver
 from harness import Harness
+from wispd.daemon import IfaceSpec
 from wispd.config import wpaconf
 from wispd.platform import log as wlog
 from wispd.core import states
@@ -764,6 +765,29 @@ def test_codec_renders_replies_and_events():
     assert tcodec.event(3, INFO_TXT) == b"<3>" + INFO_TXT.encode()
     assert tcodec.event(2, DEBUG_TXT, "wlan0") == b"<2>IFNAME=wlan0 " + DEBUG_TXT.encode()
     assert len(tcodec.event(3, "x" * 5000)) == tcodec.MAX_REPLY
+
+
+def test_global_socket_with_two_radios(h, tmp_path):
+    """Without IFNAME= the global socket runs no per-interface command, one radio
+    or two (wpa_supplicant's answer); the compact socket asks for iface only when
+    there are two (test_compact.test_two_radios_need_iface_and_are_never_guessed)."""
+    x = h()
+    other = x.daemon.add_interface(IfaceSpec("fake1", x.conf, "fake"))
+    x.daemon.global_ctrl_path = str(tmp_path / "global")
+    x.daemon.open_global_control()
+    from harness import CtrlClient
+    g = CtrlClient(str(tmp_path / "global"), x)
+    x.clients.append(g)
+    assert g.request("INTERFACES") == "fake0\nfake1\n"
+    for command in ("STATUS", "ADD_NETWORK", "SCAN"):
+        assert g.request(command) == "UNKNOWN COMMAND\n"
+    assert x.iface.config.networks == [] and other.config.networks == []
+    assert "wpa_state=" in g.request("IFNAME=fake1 STATUS")
+    assert g.request("IFNAME=fake1 ADD_NETWORK") == "0\n"
+    assert x.iface.config.networks == [] and len(other.config.networks) == 1
+    own = CtrlClient(os.path.join(x.ctrl_dir, "fake1"), x)
+    x.clients.append(own)
+    assert own.request("GET_NETWORK 0 disabled") == "1"
 
 def test_shutdown_deauthenticates_and_removes_socket(h):
     x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])

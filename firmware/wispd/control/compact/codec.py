@@ -21,8 +21,8 @@ MAX_MESSAGE = 65536       # bytes, both directions
 
 # Errors whose code is part of the protocol (docs/control-protocol.md).
 ERROR_CODES = ("bad_message", "bad_request", "unknown_version", "unknown_op",
-               "invalid_argument", "no_such_interface", "too_large", "access_denied",
-               "too_many_clients", "too_many_errors", "internal_error")
+               "invalid_argument", "no_such_interface", "no_interface", "too_large",
+               "access_denied", "too_many_clients", "too_many_errors", "internal_error")
 
 
 def _msgpack():

@@ -265,8 +265,10 @@ class CompactServer:
             if iface is None:
                 self._error(conn, rid, "no_such_interface", "no interface %s" % req.ifname)
                 return
-        elif command.scope == "iface" and self.daemon.interfaces:
-            iface = self.daemon.interfaces[0]       # the usual board: one interface
+        elif command.scope == "iface":
+            iface = self._sole_interface(conn, req)
+            if iface is None:
+                return
         try:
             values = codec.convert_args(command, req.args)
         except ValueError as e:
@@ -287,6 +289,20 @@ class CompactServer:
         if conn.sock.fileno() not in self.conns:
             return
         self._reply(conn, message)
+
+    def _sole_interface(self, conn, req):
+        """A per-interface op that names no interface is about the daemon's
+        only one (the usual board has one radio); with several, guessing could
+        reconfigure the wrong radio, so the client is asked to say which
+        (docs/control-protocol.md, "Which interface").  Like an unknown
+        interface, this is no bad message."""
+        interfaces = self.daemon.interfaces
+        if len(interfaces) == 1:
+            return interfaces[0]
+        self._error(conn, req.id, "no_interface", "%s needs iface: the daemon has %s" % (
+            req.op, "%d interfaces (%s)" % (len(interfaces), ", ".join(
+                i.ifname for i in interfaces)) if interfaces else "no interface"))
+        return None
 
     def _reply(self, conn, message):
         self._queue(conn, self.encoder.reply(message), False)

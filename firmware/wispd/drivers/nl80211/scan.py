@@ -15,8 +15,7 @@ import logging
 
 from wispd.drivers import events as ev
 from wispd.drivers.nl80211 import msgs as m
-from wispd.drivers.ops import DriverError
-from wispd.platform.netlink import NLM_F_DUMP, NetlinkError, release_messages
+from wispd.platform.netlink import NLM_F_DUMP, release_messages
 
 log = logging.getLogger("wispd.nl80211")
 
@@ -61,13 +60,8 @@ class Scanner:
         self.driver.post(m.CMD_ABORT_SCAN, [], lambda error: None)
 
     def results(self):
-        driver = self.driver
         for _attempt in range(3):
-            try:
-                parts = driver.cmd.request(driver.message(m.CMD_GET_SCAN, []), driver.family,
-                                           NLM_F_DUMP)
-            except NetlinkError as e:
-                raise DriverError("GET_SCAN: %s" % e.strerror, e.errno)
+            parts = self.driver.request(m.CMD_GET_SCAN, [], NLM_F_DUMP)
             results = [r for r in map(m.parse_bss, parts) if r is not None]
             got_parts = bool(parts)
             del parts

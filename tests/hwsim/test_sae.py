@@ -131,7 +131,12 @@ def test_sae_transition_disable(make_ap, make_station, radios):
     ap2 = make_ap(ap_config("wispd-td", security="wpa2", passphrase=PASSPHRASE))
     assert sta.wait_event("CTRL-EVENT-CONNECTED", timeout=20) is None, sta.events_seen()
     assert sta.status()["wpa_state"] != "COMPLETED"
-    assert sta.mac not in ap2.all_sta()
+    # Never associated with the PSK-only AP.  An authentication alone may linger
+    # in hostapd's table: wpa_supplicant 2.10 (Debian 12's current build) tries
+    # the BSS it still has cached from the transition-mode AP (PMKSA caching,
+    # then SAE), is refused (status 43, then 13), and hostapd keeps the [AUTH].
+    entry = ap2.all_sta().get(sta.mac)
+    assert entry is None or entry["flags"] == "[AUTH]", entry
 
 
 def test_sae_pmksa_caching(make_ap, make_station):

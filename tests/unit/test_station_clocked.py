@@ -464,3 +464,23 @@ def test_tkip_countermeasures_deauthenticate_once_and_a_disconnect_wins(budget):
     run_for(x.loop, 120)
     assert x.rec.since(mark, nt.Associating) == []
     assert x.iface.wpa_state == "DISCONNECTED"
+
+
+# ---------------------------------------------------------------- connection quality
+def test_cqm_is_armed_at_completed_and_only_crossings_are_published(budget):
+    """set_cqm after COMPLETED (it was never called before); the kernel's first
+    report says where the signal stands and is not an event; a fall below the
+    threshold is published and starts a scan for a better BSS."""
+    x = Rig()
+    run_until(x.loop, x.state("COMPLETED"), within=5)
+    assert x.driver.cqm == [(-70, 4)]
+    scans = len(x.driver.scans)
+    mark = x.rec.mark()
+    x.iface.on_driver_event(ev.SignalChange(rssi=-40, low=False))
+    assert x.rec.since(mark, nt.SignalChange) == []
+    x.iface.on_driver_event(ev.SignalChange(rssi=-75, low=True))
+    x.iface.on_driver_event(ev.SignalChange(rssi=-60, low=False))
+    got = [(n.above, n.signal) for _, n in x.rec.since(mark, nt.SignalChange)]
+    assert got == [(0, -75), (1, -60)]
+    run_for(x.loop, 1)
+    assert len(x.driver.scans) > scans and x.iface.wpa_state == "COMPLETED"

@@ -69,6 +69,7 @@ class Interface:
         self.disconnected_by_user = False
         self.tkip = TkipCountermeasures(eloop, self._notify, self._leave, self._countermeasures_over)
         self.l2 = None
+        self.cqm_quiet = False
         self.counters = {"connects": 0, "disconnects": 0, "failures": self.health.failures,
                          "connected_since": None, "connected_total": 0.0}
 
@@ -320,6 +321,9 @@ class Interface:
             self.state_store.remember(network.ssid_bytes, conn.current_bss.freq)
         try:
             self.driver.set_cqm(CQM_RSSI_THRESHOLD, CQM_RSSI_HYSTERESIS)
+            # The kernel reports where the signal stands right after arming;
+            # only a crossing is news (wpa_supplicant without bgscan sends none).
+            self.cqm_quiet = True
         except DriverError as e:
             log.debug("%s: no connection-quality monitor: %s", self.ifname, e)
 
@@ -407,6 +411,10 @@ class Interface:
             self.request_scan(self.scans.manual())
 
     def _on_SignalChange(self, event):
+        if self.cqm_quiet and not event.low:
+            self.cqm_quiet = False
+            return
+        self.cqm_quiet = False
         self.notify(nt.SignalChange(0 if event.low else 1, event.rssi or 0, 0, 0))
         if event.low and self.wpa_state == S.COMPLETED:
             self.request_scan(self.scans.manual())

@@ -44,9 +44,11 @@ GUEST_DIR = os.path.join(HERE, "guest")
 OUT_ROOT = os.path.join(HERE, "out")
 
 # Debian package -> a file it provides (checked with dpkg-query on the package).
+# wireless-regdb: without regulatory.db the kernel stays on the world domain, where
+# country= does nothing and a 5 GHz AP cannot start.
 PACKAGES = [
     "qemu-system-x86", "busybox-static", "kmod", "cpio", "hostapd", "wpasupplicant",
-    "iw", "wireless-tools", "dosfstools", "mtools", "rfkill", "e2fsprogs",
+    "iw", "wireless-tools", "dosfstools", "mtools", "rfkill", "e2fsprogs", "wireless-regdb",
 ]
 
 # The initramfs loads these with insmod in this order (each needs the ones before).

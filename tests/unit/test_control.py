@@ -705,15 +705,15 @@ def test_reply_is_capped(h):
 
 
 def test_disconnect_cancels_a_scheduled_rescan(h):
-    """Regression: DISCONNECT must cancel the _scan_timer(freqs, manual) set by
+    """Regression: DISCONNECT must cancel the scan timer (a ScanRequest argument) set by
     the not-found backoff (eloop cancel by handler alone used to miss it)."""
     x = h(OPEN_NET, [])
     c = x.client()
     c.request("ATTACH")
     c.wait_event("CTRL-EVENT-NETWORK-NOT-FOUND")
-    assert x.loop.is_timeout_registered(x.iface._scan_timer, ALL)
+    assert x.loop.is_timeout_registered(x.iface.scanner._timer, ALL)
     assert c.request("DISCONNECT") == "OK\n"
-    assert not x.loop.is_timeout_registered(x.iface._scan_timer, ALL)
+    assert not x.loop.is_timeout_registered(x.iface.scanner._timer, ALL)
     assert not x.iface.scan_pending()
     n = len(x.driver.scans)
     for _ in range(15):                  # past the first backoff step (0.1 s)
@@ -800,6 +800,6 @@ def test_shutdown_deauthenticates_and_removes_socket(h):
     assert "<3>CTRL-EVENT-TERMINATING" in c.events
     assert x.driver.deauths == [(bytes.fromhex(AP1.replace(":", "")), 3)]
     assert x.driver.operstate is False
-    assert not x.loop.is_timeout_registered(x.iface._scan_timer, ALL)
+    assert not x.loop.is_timeout_registered(x.iface.scanner._timer, ALL)
     assert not os.path.exists(path)
     x.daemon.shutdown = lambda: None        # the fixture closes it again

@@ -59,10 +59,7 @@ MAX_LINES = 550
 SIZE_EXCEPTIONS = {}
 
 # What breaks a rule today, keyed as the tests name violations.
-KNOWN_VIOLATIONS = {
-    # being fixed in issue 13
-    "size: wispd/core/station.py": "the station split goes on",
-}
+KNOWN_VIOLATIONS = {}
 
 # The interpreter's own hash modules under their names in 3.9 to 3.12+ (3.12
 # merged _sha256 and _sha512 into _sha2); rsn/kdf imports whichever exists.

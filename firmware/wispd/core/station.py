@@ -28,10 +28,11 @@ from wispd.core.connection import Connection, Lost, Port, means_wrong_key
 from wispd.core.countermeasures import TkipCountermeasures
 from wispd.core.netstate import NetworkHealth
 from wispd.core.saeauth import SaeKeys
+from wispd.core.scanner import Scanner
 from wispd.core.scanning import ScanScheduler
 from wispd.core.security import Refusals
 from wispd.core.radio import RadioWorkQueue
-from wispd.drivers.ops import DriverBusy, DriverError, ScanParams
+from wispd.drivers.ops import DriverError
 
 log = logging.getLogger("wispd.station")
 
@@ -57,14 +58,14 @@ class Interface:
         self.bss = BssTable(on_added=self._bss_added, on_removed=self._bss_removed)
         self.radio = RadioWorkQueue(eloop)
         self.scans = ScanScheduler()
+        self.scanner = Scanner(self, eloop, self.radio, self.scans, self.bss, self._notify,
+                               self.states)
         self.health = NetworkHealth(eloop.now, self._notify)
         self.refusals = Refusals()
         self.sae_keys = SaeKeys(eloop.now)
         self.addr = b"\0" * 6
         self.capa = None
         self.connection = None
-        self.scan_plan = None
-        self.scan_work = None
         self.connect_work = None
         self.disconnected_by_user = False
         self.tkip = TkipCountermeasures(eloop, self._notify, self._leave, self._countermeasures_over)
@@ -156,7 +157,7 @@ class Interface:
             self.driver.set_operstate(False)
         except DriverError:
             pass
-        self.eloop.cancel_timeout(self._scan_timer)
+        self.scanner.cancel()
         self.tkip.cancel()
         self._drop_connection()
         if self.l2 is not None:
@@ -167,60 +168,16 @@ class Interface:
 
     # ------------------------------------------------------------------ scanning
     def request_scan(self, request):
-        """Carry out a scanning.ScanRequest: a timer, then radio work."""
-        self.eloop.cancel_timeout(self._scan_timer)
-        self.eloop.register_timeout(request.delay, self._scan_timer, request)
+        self.scanner.request(request)
 
     def scan_pending(self):
-        return self.radio.pending("scan") or self.eloop.is_timeout_registered(self._scan_timer)
+        return self.scanner.pending()
 
-    def _scan_timer(self, request):
-        if self.wpa_state == S.INTERFACE_DISABLED or self.tkip.active:
-            return
-        if self.radio.pending("scan"):
-            return
-        self.radio.add("scan", self._start_scan, request)
+    def scan_allowed(self):
+        return self.wpa_state != S.INTERFACE_DISABLED and not self.tkip.active
 
-    def _start_scan(self, work):
-        usable = [n for n in self.config.networks if self.available(n)]
-        recent = (self.state_store.recent_freqs(self.config.networks)
-                  if self.state_store is not None else [])
-        plan = self.scans.plan(work.data, usable, recent, self.capa.max_scan_ssids)
-        try:
-            self.driver.scan(ScanParams(ssids=plan.ssids, freqs=plan.freqs))
-        except DriverBusy:
-            log.debug("%s: scan busy, retrying", self.ifname)
-            work.done()
-            self.request_scan(self.scans.scan_busy(plan))
-            return
-        except DriverError as e:
-            log.warning("%s: scan failed: %s", self.ifname, e)
-            work.done()
-            self.request_scan(self.scans.scan_failed(plan))
-            return
-        self.scan_work = work
-        self.scan_plan = plan
-        if self.wpa_state in (S.DISCONNECTED, S.INACTIVE):
-            self.states.move(S.SCANNING)
-        self.notify(nt.ScanStarted())
-
-    def _scan_finished(self, aborted):
-        work, self.scan_work = self.scan_work, None
-        plan = self.scan_plan
-        if aborted:
-            self.notify(nt.ScanFailed(-1, 1))
-        else:
-            results = self.driver.get_scan_results()
-            self.bss.update(results, plan.freqs, self.eloop.now(), keep=self.current_bssid())
-            self.notify(nt.ScanResults())
-            self.scans.scan_done(plan)
-        if work is not None:
-            work.done()
-        if self.wpa_state == S.SCANNING:
-            self.states.move(S.DISCONNECTED)
-        if aborted:
-            self.request_scan(self.scans.scan_aborted(plan))
-            return
+    def scan_results(self, plan):
+        """A scan of ours finished (Scanner): look for a network if idle."""
         if self.wpa_state in (S.DISCONNECTED, S.INACTIVE) and not self.disconnected_by_user:
             self.select_and_connect(plan)
 
@@ -346,16 +303,10 @@ class Interface:
         pass
 
     def _on_ScanDone(self, event):
-        if self.scan_work is None:
-            # Somebody else's scan (iw, another process): keep the fresh results.
-            self.bss.update(self.driver.get_scan_results(), event.freqs or [],
-                            self.eloop.now(), keep=self.current_bssid())
-            return
-        self._scan_finished(False)
+        self.scanner.done(event)
 
     def _on_ScanAborted(self, event):
-        if self.scan_work is not None:
-            self._scan_finished(True)
+        self.scanner.aborted()
 
     def _on_Authenticated(self, event):
         if self.connection is not None:
@@ -424,9 +375,10 @@ class Interface:
             return
         if self.wpa_state in S.LINKED:
             self.notify(nt.Disconnected(self.current_bssid(), REASON_DEAUTH_LEAVING, True))
-        self.eloop.cancel_timeout(self._scan_timer)
+        self.scanner.cancel()
         self.radio.remove()
-        self.scan_work = self.connect_work = None
+        self.scanner.forget()
+        self.connect_work = None
         self._reset_link()
         self.states.move(S.INTERFACE_DISABLED)
 
@@ -469,9 +421,10 @@ class Interface:
     # ------------------------------------------------------------------ control operations
     def _leave(self, reason):
         """Deauthenticate from the current link or attempt, once, and say so."""
-        self.eloop.cancel_timeout(self._scan_timer)
+        self.scanner.cancel()
         self.radio.remove()
-        self.scan_work = self.connect_work = None
+        self.scanner.forget()
+        self.connect_work = None
         if self.wpa_state in S.LINKED:
             bssid = self.current_bssid()
             try:

@@ -150,7 +150,8 @@ def test_example_fleet_agent_applies_follows_and_survives_restart(tmp_path):
     reapplies on change, and comes back after the daemon restarts."""
     import json
     import time
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
     agent_py = os.path.join(root, "docs", "examples", "fleet_agent.py")
     nets = tmp_path / "networks.toml"
     nets.write_text('[[network]]\nssid = "cafe"\nkey_mgmt = "NONE"\n')

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(HERE, "run_fake_wispd.py")
 AP = "02:00:00:00:00:01"
 WORLD = "open:%s:cafe" % AP

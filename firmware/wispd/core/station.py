@@ -277,10 +277,9 @@ class Interface:
         if self.state_store is not None and conn.current_bss is not None:
             self.state_store.remember(network.ssid_bytes, conn.current_bss.freq)
         try:
-            self.driver.set_cqm(CQM_RSSI_THRESHOLD, CQM_RSSI_HYSTERESIS)
             # The kernel reports where the signal stands right after arming;
             # only a crossing is news (wpa_supplicant without bgscan sends none).
-            self.cqm_quiet = True
+            self.cqm_quiet = self.driver.set_cqm(CQM_RSSI_THRESHOLD, CQM_RSSI_HYSTERESIS)
         except DriverError as e:
             log.debug("%s: no connection-quality monitor: %s", self.ifname, e)
 
@@ -325,7 +324,10 @@ class Interface:
             log.debug("%s: association with %r that we did not ask for", self.ifname, event.bssid)
             return
         self._finish_connect_work()
-        self.connection.associated(event, self.bss.get(event.bssid))
+        conn = self.connection
+        # The entry of the network's SSID; a hidden AP's may still be nameless.
+        bss = self.bss.get(event.bssid, conn.network.ssid_bytes) or self.bss.get(event.bssid)
+        conn.associated(event, bss)
 
     # A full-MAC driver moved to another BSS on its own: the same path.
     _on_Roamed = _on_Associated

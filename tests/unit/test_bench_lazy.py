@@ -51,3 +51,16 @@ def test_msgpack_loads_on_the_first_compact_client_and_openssl_never(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_sae_code_loads_only_for_an_sae_network():
+    """The daemon's start path (nl80211, compact socket, a WPA2-PSK connect)
+    imports no SAE module: ECC and hash-to-element are for SAE networks only."""
+    code = ("import sys, wispd.main, wispd.daemon, wispd.platform.eloop, "
+            "wispd.drivers.nl80211.driver, wispd.rsn.handshake, wispd.config.recent, "
+            "wispd.control.compact.server, wispd.core.station, wispd.core.connection; "
+            "print(sorted(m for m in sys.modules if m.startswith(('wispd.rsn.sae', "
+            "'wispd.rsn.ecc', 'wispd.core.saeauth', 'wispd.rsn.pmksa'))))")
+    r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                       check=True)
+    assert r.stdout.strip() == "[]"

@@ -20,7 +20,6 @@ from wispd.core import notify as nt
 from wispd.core import security
 from wispd.core import states as S
 from wispd.core.bss import mac_txt
-from wispd.core.saeauth import SaeAuth, SaeUnavailable
 from wispd.drivers.ops import DriverError, KeyParams
 from wispd.platform import log as wlog
 from wispd.rsn import handshake as hs
@@ -46,7 +45,7 @@ TRANSITION_DISABLE_WPA3_PERSONAL = 0x01
 class Port:
     """What a connection may use of its interface, and nothing more."""
     __slots__ = ("eloop", "driver", "ifname", "addr", "capa", "config", "notify", "states",
-                 "send_eapol", "sae_keys")
+                 "send_eapol", "sae_keys")   # sae_keys(): the interface's SaeKeys
 
     def __init__(self, **fields):
         for name in self.__slots__:
@@ -128,7 +127,10 @@ class Connection:
             return
         deferred = False
         if not plan.open and plan.sel.akm == AKM_SAE:
-            self.sae = SaeAuth(self, self.sae_keys)
+            # Loaded only for SAE networks: its crypto (ECC, H2E) costs start-up
+            # time and memory that a WPA2-PSK board never needs.
+            from wispd.core.saeauth import SaeAuth, SaeUnavailable
+            self.sae = SaeAuth(self, self.sae_keys())
             try:
                 deferred = self.sae.prepare(network, bss, plan, params)
             except (SaeUnavailable, ValueError) as e:

@@ -27,7 +27,6 @@ from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
 from wispd.core.countermeasures import TkipCountermeasures
 from wispd.core.netstate import NetworkHealth
-from wispd.core.saeauth import SaeKeys
 from wispd.core.scanner import Scanner
 from wispd.core.scanning import ScanScheduler
 from wispd.core.security import Refusals
@@ -62,7 +61,7 @@ class Interface:
                                self.states)
         self.health = NetworkHealth(eloop.now, self._notify)
         self.refusals = Refusals()
-        self.sae_keys = SaeKeys(eloop.now)
+        self._sae_keys = None
         self.addr = b"\0" * 6
         self.capa = None
         self.connection = None
@@ -97,6 +96,13 @@ class Interface:
 
     def current_bssid(self):
         return self.connection.current_bssid() if self.connection is not None else None
+
+    def sae_keys(self):
+        """The interface's SAE memory (PMKSAs, PTs), made when SAE is first used."""
+        if self._sae_keys is None:
+            from wispd.core.saeauth import SaeKeys
+            self._sae_keys = SaeKeys(self.eloop.now)
+        return self._sae_keys
 
     def nstate(self, network):
         return self.health.of(network)

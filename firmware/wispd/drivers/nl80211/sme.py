@@ -297,19 +297,17 @@ class Connection:
             self.driver.emit(ev.AssocRejected(bssid=bssid, status=status,
                                               timed_out="TIMED_OUT" in a))
             return
-        freq = a.get("WIPHY_FREQ") or p.freq
-        self.set_associated(bssid, freq)
-        self.driver.emit(ev.Associated(bssid=bssid, freq=freq, req_ies=a.get("REQ_IE") or b"",
-                                       resp_ies=a.get("RESP_IE") or b"",
-                                       authorized="PORT_AUTHORIZED" in a))
+        self._link_up(ev.Associated, bssid, a.get("WIPHY_FREQ") or p.freq, a)
 
     def on_roam(self, msg, a):
-        bssid = a.get("MAC")
-        freq = a.get("WIPHY_FREQ") or self.freq
+        self._link_up(ev.Roamed, a.get("MAC"), a.get("WIPHY_FREQ") or self.freq, a)
+
+    def _link_up(self, event_class, bssid, freq, a):
+        """CONNECT's result or a ROAM: the same report, the IEs as the kernel gave them."""
         self.set_associated(bssid, freq)
-        self.driver.emit(ev.Roamed(bssid=bssid, freq=freq, req_ies=a.get("REQ_IE") or b"",
-                                   resp_ies=a.get("RESP_IE") or b"",
-                                   authorized="PORT_AUTHORIZED" in a))
+        self.driver.emit(event_class(bssid=bssid, freq=freq, req_ies=a.get("REQ_IE") or b"",
+                                     resp_ies=a.get("RESP_IE") or b"",
+                                     authorized="PORT_AUTHORIZED" in a))
 
     def on_port_authorized(self, msg, a):
         self.driver.emit(ev.PortAuthorized(bssid=a.get("MAC") or self.bssid))

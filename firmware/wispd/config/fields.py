@@ -343,6 +343,50 @@ multi_ap_backhaul_sta ft_eap_pmksa_caching beacon_prot transition_disable sae_pk
 """.split())
 
 
+# --- 802.1X/EAP network fields (issue 16, docs/enterprise.md) ------------------------
+
+_EAP_METHOD_RE = re.compile(r"[A-Z0-9-]+\Z")
+
+
+def check_eap(value: str):
+    """eap=: method names as wpa_supplicant writes them, in the order given;
+    the core uses the ones it implements (TLS, PEAP, TTLS)."""
+    toks = [t.upper() for t in value.replace('"', " ").split()]
+    if not toks or not all(_EAP_METHOD_RE.match(t) for t in toks):
+        raise ConfigError("invalid eap '%s'" % value)
+    return " ".join(toks)
+
+
+def check_eap_password(value: str):
+    """password="text" or password=hash:<32 hex digits> (the NT hash)."""
+    if value.startswith("hash:"):
+        if len(value) != 37 or not _HEX_RE.match(value[5:]):
+            raise ConfigError("invalid password: hash: needs 32 hex digits")
+        return "hash:" + value[5:].lower()
+    return _string_field("password")(value)
+
+
+EAP_FIELDS = {
+    "eap": check_eap,
+    "identity": _string_field("identity"),
+    "anonymous_identity": _string_field("anonymous_identity"),
+    "password": check_eap_password,
+    "ca_cert": _string_field("ca_cert"),
+    "client_cert": _string_field("client_cert"),
+    "private_key": _string_field("private_key"),
+    "private_key_passwd": _string_field("private_key_passwd"),
+    "altsubject_match": _string_field("altsubject_match"),
+    "domain_suffix_match": _string_field("domain_suffix_match"),
+    "domain_match": _string_field("domain_match"),
+    "phase1": _string_field("phase1"),
+    "phase2": _string_field("phase2"),
+    "fragment_size": _int_field("fragment_size", 100, 16384),
+    "eapol_flags": _int_field("eapol_flags", 0, 3),
+}
+NETWORK_FIELDS.update(EAP_FIELDS)
+UNSUPPORTED_NETWORK_FIELDS = UNSUPPORTED_NETWORK_FIELDS - frozenset(EAP_FIELDS)
+
+
 # --- global fields -------------------------------------------------------------------
 
 def _check_plain(name: str):

@@ -20,6 +20,7 @@ CIPHER_CCMP_256 = 0x000FAC0A
 AKM_8021X = 0x000FAC01
 AKM_PSK = 0x000FAC02
 AKM_PSK_SHA256 = 0x000FAC06
+AKM_8021X_SHA256 = 0x000FAC05
 AKM_SAE = 0x000FAC08
 
 # Which key an InstallKey action (and the driver's set_key) is about.

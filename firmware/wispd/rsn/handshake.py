@@ -48,8 +48,9 @@ constructor refuses a WPA1 own IE and non-CCMP pairwise ciphers.
 
 import os
 
-from wispd.rsn.defs import (AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP,
-                              CIPHER_NONE, CIPHER_TKIP, EID_RSN, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE)
+from wispd.rsn.defs import (AKM_8021X, AKM_8021X_SHA256, AKM_PSK, AKM_PSK_SHA256, AKM_SAE,
+                             CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP, EID_RSN,
+                             KEY_GROUP, KEY_IGTK, KEY_PAIRWISE)
 from wispd.rsn.aes import KeyWrapError, aes_unwrap
 from wispd.rsn.eapol import (DESC_WPA, KI_ERROR, KI_MIC, KI_REQUEST, KI_SECURE, KI_TYPE,
                              VER_AES_128_CMAC, VER_AKM_DEFINED, VER_HMAC_SHA1_AES, EapolError,
@@ -131,9 +132,9 @@ class Rejected:
 
 
 def _descriptor_version(akm):
-    if akm == AKM_PSK:
+    if akm in (AKM_PSK, AKM_8021X):
         return VER_HMAC_SHA1_AES
-    if akm == AKM_PSK_SHA256:
+    if akm in (AKM_PSK_SHA256, AKM_8021X_SHA256):
         return VER_AES_128_CMAC
     if akm == AKM_SAE:
         return VER_AKM_DEFINED

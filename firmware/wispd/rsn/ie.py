@@ -32,8 +32,8 @@ two apart.
 import struct
 
 from wispd.rsn.defs import (
-    AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE,
-    CIPHER_TKIP, EID_RSN, EID_RSNX, EID_VENDOR)
+    AKM_8021X, AKM_8021X_SHA256, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128,
+    CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP, EID_RSN, EID_RSNX, EID_VENDOR)
 
 __all__ = ["parse_ies", "find_ie", "find_vendor_ie", "RsnInfo", "IeError", "parse_rsn_ie",
            "parse_wpa_ie", "build_rsn_ie", "Selection", "SelectionError", "select_suites",
@@ -259,7 +259,8 @@ class Selection:
 
 
 # Most preferred first.
-_AKM_PREFERENCE = (AKM_SAE, AKM_PSK_SHA256, AKM_PSK)
+# 802.1X AKMs last: a network allows them only with an EAP configuration.
+_AKM_PREFERENCE = (AKM_SAE, AKM_PSK_SHA256, AKM_PSK, AKM_8021X_SHA256, AKM_8021X)
 _SUPPORTED_PAIRWISE = (CIPHER_CCMP,)
 _SUPPORTED_GROUP = (CIPHER_CCMP, CIPHER_TKIP)
 

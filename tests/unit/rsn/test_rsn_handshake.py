@@ -484,8 +484,9 @@ def test_constructor_refuses_what_is_not_supported():
     with pytest.raises(ValueError):
         EapolKeySupplicant(PMK, SPA, AA, AKM_PSK, CIPHER_CCMP, CIPHER_CCMP,
                            bytes.fromhex("dd160050f20101000050f20201000050f20201000050f202"), own)
+    # FT-802.1X (00-0F-AC:3) is not implemented; 802.1X and 802.1X-SHA256 are (issue 16).
     with pytest.raises(ValueError):
-        EapolKeySupplicant(PMK, SPA, AA, 0x000FAC01, CIPHER_CCMP, CIPHER_CCMP, own, own)
+        EapolKeySupplicant(PMK, SPA, AA, 0x000FAC03, CIPHER_CCMP, CIPHER_CCMP, own, own)
 
 
 # ---- key reinstallation (KRACK) ------------------------------------------------

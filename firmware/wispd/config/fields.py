@@ -351,6 +351,8 @@ _EAP_METHOD_RE = re.compile(r"[A-Z0-9-]+\Z")
 def check_eap(value: str):
     """eap=: method names as wpa_supplicant writes them, in the order given;
     the core uses the ones it implements (TLS, PEAP, TTLS)."""
+    if "\n" in value or "\r" in value:
+        raise ConfigError("invalid eap value with newline")
     toks = [t.upper() for t in value.replace('"', " ").split()]
     if not toks or not all(_EAP_METHOD_RE.match(t) for t in toks):
         raise ConfigError("invalid eap '%s'" % value)

@@ -45,14 +45,14 @@ def test_network_ids_like_wpa_supplicant():
     ("freq_list", "2412 0", "invalid freq_list frequency '0'"),
     ("scan_freq", "\u00b2", "invalid scan_freq frequency '\u00b2'"),   # not a ValueError
     ("nonsense", "1", "unknown network field 'nonsense'"),
-    ("eap", "PEAP\nx", "invalid eap value with newline"),
+    ("auth_alg", "OPEN\nx", "invalid auth_alg value with newline"),
     # Values the written file would not give back (the control fuzz target: SAVE_CONFIG
     # wrote `psk="ab"#cdefgh"`, which then failed to load).
     ("psk", '"ab"#cdefgh"', "invalid psk value: it would not read back from the file "
                             "(a '#' outside quotes, or blanks at the end)"),
-    ("eap", "PEAP #x", "invalid eap value: it would not read back from the file "
+    ("auth_alg", "OPEN #x", "invalid auth_alg value: it would not read back from the file "
                        "(a '#' outside quotes, or blanks at the end)"),
-    ("eap", "PEAP ", "invalid eap value: it would not read back from the file "
+    ("auth_alg", "OPEN ", "invalid auth_alg value: it would not read back from the file "
                      "(a '#' outside quotes, or blanks at the end)"),
 ])
 def test_set_network_validation(field, value, msg):

@@ -37,6 +37,7 @@ from hwsimlib.radios import HwsimRadios, kill_strays  # noqa: E402
 from hwsimlib.station import Station, network, supplicant_command  # noqa: E402
 from hwsimlib.wpactrl import parse_kv  # noqa: E402
 
+import onflash  # noqa: E402
 import stats  # noqa: E402
 
 SSID = "bench-ap"
@@ -48,10 +49,68 @@ SCALE_PER_RADIO = 16
 SCALE_NETS = (10, 100, 500)
 KINDS = ("wispd", "wpa_supplicant")
 SECTIONS = ("startup", "cold", "warm", "reconnect", "memory", "idle", "scale", "soak")
-PY = supplicant_command("wispd")[0]
+VENV_PY = supplicant_command("wispd")[0]
+# The interpreter every timed program runs on: the copy on the guest's tmpfs
+# once setup() made it (bench/onflash.py), the venv's before.
+PY = VENV_PY
+FLASH = None
 # What `python -m wispd` imports before it opens anything (start-up breakdown).
 IMPORTS = ("import wispd.main, wispd.daemon, wispd.platform.eloop, wispd.drivers.nl80211.driver, "
            "wispd.rsn.handshake, wispd.config.recent, wispd.control.compact.server")
+# Timed inside the interpreter, so that its own start is not counted.
+IMPORTS_TIMED = ("import time, sys; t0 = time.perf_counter(); c0 = time.process_time(); "
+                 + IMPORTS + "; print(time.perf_counter() - t0, time.process_time() - c0, "
+                 "len(sys.modules))")
+
+
+def flash_env(kind):
+    env = dict(os.environ)
+    if FLASH is not None:
+        env.update(FLASH.env(kind))
+    return env
+
+
+class FlashStation(Station):
+    """A Station that runs the supplicant from the tmpfs copy (onflash.py)."""
+
+    extra_env = {}
+
+    def command(self, extra_args=()):
+        args = super().command(extra_args)
+        if FLASH is None:
+            return args
+        return FLASH.command(self.kind) + args[len(supplicant_command(self.kind)):]
+
+    def start(self, *args, **kwargs):
+        # Station.start() starts the process with our environment.
+        saved = dict(os.environ)
+        os.environ.update(flash_env(self.kind))
+        os.environ.update(self.extra_env)
+        try:
+            return super().start(*args, **kwargs)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def import_profile(log_path):
+    """(seconds, modules) from the `-X importtime` lines of the last start in
+    a station's log: the sum of the top-level imports' cumulative times, and
+    how many modules were imported."""
+    with open(log_path, errors="replace") as f:
+        text = f.read()
+    text = text[text.rfind("==== start:"):]
+    total_us = 0
+    count = 0
+    for line in text.splitlines():
+        parts = line[len("import time:"):].split("|")
+        if not line.startswith("import time:") or len(parts) != 3 or "cumulative" in line:
+            continue
+        count += 1
+        # " name" at the top level, two more spaces a level down
+        if not parts[2].startswith("   "):
+            total_us += int(parts[1])
+    return total_us / 1e6, count
 
 
 def say(text):
@@ -109,6 +168,9 @@ class Bench:
         self.bare = None
         self.stations = {}
         self.mem = {k: {"rss": [], "pss": []} for k in KINDS + ("bare",)}
+        # exec -> COMPLETED: CPU seconds and RSS read when the event arrives
+        self.at_completed = {mode: {k: {"cpu": [], "rss": []} for k in KINDS}
+                             for mode in ("cold", "warm")}
         self.state_root = os.path.join(RUN_DIR, "bench-state")
         self.seq = 0
 
@@ -125,11 +187,20 @@ class Bench:
 
     # -- set-up
     def setup(self):
+        global FLASH, PY
         kill_strays()
         # Byte-compile once (into the guest's overlay), as an installed image
         # would ship it; otherwise every start recompiles the sources.
         subprocess.run([PY, "-m", "compileall", "-q", os.path.join(REPO, "firmware")],
                        stdout=subprocess.DEVNULL)
+        share = self.bare_start(PY, {})
+        FLASH = onflash.install(VENV_PY, REPO)
+        PY = FLASH.python
+        say("copied to a local file system, and run from there: " + FLASH.summary)
+        local = self.bare_start(PY, FLASH.env("wispd"))
+        self.raw["bare_start_share_s"], self.raw["bare_start_local_s"] = share, local
+        say("bare `python -c pass`: %.3f s from %s (local), %.3f s from the 9p share "
+            "(medians of %d)" % (stats.median(local), PY, stats.median(share), len(local)))
         self.radios = HwsimRadios(3 + len(SCALE_CHANNELS))
         self.radios.load()
         self.ap = HostapdAP(self.radios.ifaces[0],
@@ -138,8 +209,18 @@ class Bench:
         self.ap.start()
         # The bare interpreter, alive through the whole run so that its PSS
         # shares pages the same way the daemons' do.
-        self.bare = subprocess.Popen([PY, "-c", "import time; time.sleep(100000)"])
+        self.bare = subprocess.Popen([PY, "-c", "import time; time.sleep(100000)"],
+                                     env=flash_env("wispd"))
         say("radios %s; AP %s on %s" % (self.radios.ifaces, SSID, self.ap.iface))
+
+    @staticmethod
+    def bare_start(python, env, n=5):
+        out = []
+        for _ in range(n):
+            t0 = time.monotonic()
+            subprocess.run([python, "-c", "pass"], check=True, env=dict(os.environ, **env))
+            out.append(time.monotonic() - t0)
+        return out
 
     def teardown(self):
         for s in list(self.stations.values()):
@@ -153,7 +234,7 @@ class Bench:
 
     def station(self, kind):
         iface = self.radios.ifaces[1 if kind == "wispd" else 2]
-        return Station(kind, iface, name="bench-%s" % kind, debug=False)
+        return FlashStation(kind, iface, name="bench-%s" % kind, debug=False)
 
     def fresh_state_dir(self, remembered=None):
         self.seq += 1
@@ -210,9 +291,15 @@ class Bench:
         self.mem["bare"]["rss"].append(brss)
         self.mem["bare"]["pss"].append(bpss)
 
-    def connect_time(self, kind, networks, state_dir=None, memory=False):
+    def connect_time(self, kind, networks, state_dir=None, memory=False, mode=None):
+        """exec -> COMPLETED in seconds; with a mode ("cold", "warm") also the
+        process's CPU seconds (utime+stime) and RSS read right then."""
         sta = self.start(kind, networks, state_dir)
         t = self.wait_connected_at(sta) - sta.started_at
+        if mode is not None:
+            at = self.at_completed[mode][kind]
+            at["cpu"].append(cpu_seconds(sta.proc.pid))
+            at["rss"].append(smaps(sta.proc.pid)[0])
         if memory:
             self.sample_memory(kind, sta)
         self.stop(kind)
@@ -221,15 +308,34 @@ class Bench:
     # -- sections
     def sec_startup(self):
         bare, imports, starts = [], [], {k: [] for k in KINDS}
+        imports_cpu, imports_mods = [], []
+        env = flash_env("wispd")
         for _ in range(max(3, self.reps)):
             t0 = time.monotonic()
-            subprocess.run([PY, "-c", "pass"], check=True)
+            subprocess.run([PY, "-c", "pass"], check=True, env=env)
             bare.append(time.monotonic() - t0)
-            t0 = time.monotonic()
-            subprocess.run([PY, "-c", IMPORTS], check=True)
-            imports.append(time.monotonic() - t0)
+            out = subprocess.run([PY, "-c", IMPORTS_TIMED], check=True, env=env,
+                                 stdout=subprocess.PIPE, text=True).stdout.split()
+            imports.append(float(out[0]))
+            imports_cpu.append(float(out[1]))
+            imports_mods.append(int(out[2]))
             for kind in KINDS:
                 starts[kind].append(self._time_to_ping(kind))
+        # The imports of a real start, up to COMPLETED (cold), as
+        # `python -X importtime` reports them.
+        path_s, path_mods = [], []
+        nets = [network(SSID, psk=PASSPHRASE)]
+        FlashStation.extra_env = {"PYTHONPROFILEIMPORTTIME": "1"}
+        try:
+            for _ in range(max(3, self.reps)):
+                sta = self.start("wispd", nets, self.fresh_state_dir())
+                self.wait_connected_at(sta)
+                self.stop("wispd")
+                secs, mods = import_profile(sta.log_path)
+                path_s.append(secs)
+                path_mods.append(mods)
+        finally:
+            FlashStation.extra_env = {}
         self.raw["startup_bare_s"] = bare
         self.row("startup", "exec -> PING answered", "s", starts["wispd"],
                  starts["wpa_supplicant"])
@@ -237,7 +343,16 @@ class Bench:
                  [t / stats.median(bare) for t in starts["wispd"]],
                  [t / stats.median(bare) for t in starts["wpa_supplicant"]])
         self.row("startup", "bare `python -c pass`", "s", bare, None)
-        self.row("startup", "wispd's imports only (no driver, no socket)", "s", imports, None)
+        self.row("startup", "wispd's imports only (no driver, no socket), in-process", "s",
+                 imports, None)
+        self.row("startup", "  CPU seconds of those imports", "s", imports_cpu, None)
+        bare_mods = subprocess.run([PY, "-c", "import sys; print(len(sys.modules))"], env=env,
+                                   stdout=subprocess.PIPE, text=True).stdout.strip()
+        self.row("startup", "  modules loaded by them (bare interpreter: %s)" % bare_mods, "n",
+                 imports_mods, None)
+        self.row("startup", "imports on the way to COMPLETED (-X importtime)", "s", path_s,
+                 None)
+        self.row("startup", "  modules imported by COMPLETED", "n", path_mods, None)
 
     def _time_to_ping(self, kind):
         sta = self.station(kind)
@@ -258,7 +373,8 @@ class Bench:
         log = open(sta.log_path, "a")
         t0 = time.monotonic()
         proc = subprocess.Popen(sta.command(self.extra_args(kind, "")), stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=flash_env(kind))
         log.close()
         took = None
         try:
@@ -290,10 +406,12 @@ class Bench:
         t = {k: [] for k in KINDS}
         for _ in range(self.reps):
             for kind in KINDS:
-                t[kind].append(self.connect_time(kind, nets, self.fresh_state_dir(), memory=True))
+                t[kind].append(self.connect_time(kind, nets, self.fresh_state_dir(), memory=True,
+                                                 mode="cold"))
         self.raw["cold"] = t
         self.row("connect", "cold: start -> COMPLETED, full scan", "s", t["wispd"],
-                 t["wpa_supplicant"], "<= 1.0x")
+                 t["wpa_supplicant"], "<= 0.8x")
+        self.cpu_rows("cold")
 
     def sec_warm(self):
         nets = [network(SSID, psk=PASSPHRASE)]
@@ -301,11 +419,12 @@ class Bench:
         w, p = [], []
         for _ in range(self.reps):
             w.append(self.connect_time("wispd", nets, self.fresh_state_dir(AP_FREQ),
-                                       memory=True))
-            p.append(self.connect_time("wpa_supplicant", pinned, memory=True))
+                                       memory=True, mode="warm"))
+            p.append(self.connect_time("wpa_supplicant", pinned, memory=True, mode="warm"))
         self.raw["warm"] = {"wispd": w, "wpa_supplicant_scan_freq": p}
         self.row("connect", "warm: wispd remembered freq vs wpa_s scan_freq", "s", w, p,
-                 "<= 1.5x")
+                 "<= 1.2x")
+        self.cpu_rows("warm")
         cold_b = self.raw.get("cold", {}).get("wpa_supplicant")
         cold_w = self.raw.get("cold", {}).get("wispd")
         if cold_b:
@@ -314,6 +433,13 @@ class Bench:
         if cold_w:
             self.row("connect", "warm/cold of wispd itself", "x", None, None,
                      ratio=stats.median(w) / stats.median(cold_w))
+
+    def cpu_rows(self, mode):
+        at = self.at_completed[mode]
+        self.row("cpu", "%s: CPU seconds exec -> COMPLETED" % mode, "s", at["wispd"]["cpu"],
+                 at["wpa_supplicant"]["cpu"], "<= 2.5x")
+        self.row("cpu", "%s: RSS at COMPLETED" % mode, "kB", at["wispd"]["rss"],
+                 at["wpa_supplicant"]["rss"])
 
     def sec_reconnect(self):
         nets = [network(SSID, psk=PASSPHRASE)]
@@ -338,7 +464,7 @@ class Bench:
             self.stop(kind)
         self.raw["reconnect"] = t
         self.row("connect", "reconnect: AP beaconing again -> COMPLETED", "s", t["wispd"],
-                 t["wpa_supplicant"])
+                 t["wpa_supplicant"], "<= 1.0x")
 
     def sec_memory(self):
         m = self.mem
@@ -346,7 +472,8 @@ class Bench:
             # Nothing sampled yet (--only memory): one connected start each.
             nets = [network(SSID, psk=PASSPHRASE)]
             for kind in KINDS:
-                self.connect_time(kind, nets, self.fresh_state_dir(), memory=True)
+                self.connect_time(kind, nets, self.fresh_state_dir(), memory=True, mode="cold")
+            self.cpu_rows("cold")
         bare_rss = stats.median(m["bare"]["rss"])
         bare_pss = stats.median(m["bare"]["pss"])
         self.raw["memory"] = m
@@ -359,7 +486,7 @@ class Bench:
         self.row("memory", "RSS / bare interpreter RSS", "x",
                  [v / float(bare_rss) for v in m["wispd"]["rss"]],
                  [v / float(bare_rss) for v in m["wpa_supplicant"]["rss"]],
-                 "wispd <= 2.2x (aim 1.8x)")
+                 "wispd <= 1.7x")
         self.row("memory", "PSS / bare interpreter PSS", "x",
                  [v / float(bare_pss) for v in m["wispd"]["pss"]],
                  [v / float(bare_pss) for v in m["wpa_supplicant"]["pss"]])
@@ -679,10 +806,10 @@ def versions():
         "machine": "guest: qemu TCG, %d vCPU (%s); host: %s" % (
             os.cpu_count() or 0, model, os.environ.get("WISPD_BENCH_HOST", "?")),
         "kernel": platform.release(),
-        "python": first_line([PY, "-VV"]),
+        "python": first_line([VENV_PY, "-VV"]),
         "hostapd": first_line(["hostapd", "-v"]),
         "wpa_supplicant": first_line(["wpa_supplicant", "-v"]),
-        "wispd": first_line([PY, "-m", "wispd", "-v"]),
+        "wispd": first_line([VENV_PY, "-m", "wispd", "-v"]),
     }
 
 
@@ -723,6 +850,10 @@ def main(argv=None):
         b.teardown()
     env["wall_time_s"] = round(time.monotonic() - t_start, 1)
     b.notes += [
+        "Both supplicants and the bare interpreter run from a tmpfs in the guest (bench/"
+        "onflash.py: %s)." % (FLASH.summary if FLASH else "not copied: set-up failed"),
+        "CPU seconds: utime+stime of the supplicant's process from /proc/PID/stat when "
+        "CTRL-EVENT-CONNECTED reaches the bench; RSS at COMPLETED read at the same moment.",
         "Both supplicants run without -d; wispd with --state-dir (empty for cold) and its "
         "compact socket on; memory is sampled 1 s after COMPLETED in each cold/warm start.",
         "Bare interpreter: the venv python running `import time; time.sleep()`, alive "

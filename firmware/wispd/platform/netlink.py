@@ -90,9 +90,10 @@ def pyroute2_netlink():
 
 
 def release_messages():
-    """Free decoded messages now.  pyroute2's messages and attributes refer to
-    themselves (`chain = [self]`), so dropping them frees nothing until the
-    cyclic GC runs; a dump decoded while collections happen gets promoted to
+    """Free decoded pyroute2 messages now.  pyroute2's messages and attributes
+    refer to themselves (`chain = [self]`), so dropping them frees nothing until
+    the cyclic GC runs (nl80211's own reader, msgs.Message, makes no cycles and
+    needs none of this); a dump decoded while collections happen gets promoted to
     the oldest generation, which is collected rarely.  Over a soak that was
     megabytes of RSS (19.6 -> 27 MB in 45 cycles of reconnect, rekey, AP
     restart and re-plug).  Called after converting a dump; cheap, because
@@ -361,18 +362,18 @@ def genl_resolve(sock, family_name):
     raise NetlinkError(_errno.ENOENT, "generic netlink family %s" % family_name)
 
 
-def genl_decoder(family_id, msg_class):
-    """A decode() for NetlinkSocket: the family's messages and the controller's."""
+def genl_decoder(family_id, parse):
+    """A decode() for NetlinkSocket: the family's messages through parse(raw)
+    (nl80211's reader, drivers/nl80211/msgs.decode), the controller's through
+    pyroute2's ctrlmsg."""
     nl = pyroute2_netlink()
 
     def decode(mtype, raw):
         if mtype == family_id:
-            cls = msg_class
-        elif mtype == GENL_ID_CTRL:
-            cls = nl.ctrlmsg
-        else:
-            return None
-        msg = cls(raw)
-        msg.decode()
-        return msg
+            return parse(raw)
+        if mtype == GENL_ID_CTRL:
+            msg = nl.ctrlmsg(raw)
+            msg.decode()
+            return msg
+        return None
     return decode

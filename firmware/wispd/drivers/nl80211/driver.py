@@ -113,7 +113,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         except OSError as e:
             self._close_sockets()
             raise DriverInitError("nl80211 not available: %s" % e, getattr(e, "errno", None))
-        decode = genl_decoder(self.family, m.nl80211msg)
+        decode = genl_decoder(self.family, m.decode)
         self.cmd.decode = decode
         self.cmd.eloop = self.eloop
         self.evt = NetlinkSocket(NETLINK_GENERIC, decode, rcvbuf=2 << 20)

@@ -6,6 +6,15 @@ subclass on top of pyroute2's base classes, with explicit attribute numbers
 (from <linux/nl80211.h>) for only the attributes wispd sends or reads.  The
 number keeps the map sparse and immune to renumbering in pyroute2.
 
+Requests are built and encoded by pyroute2 (`build`).  What the kernel sends
+is read by `Message` (platform/nlattrs.py), not by pyroute2's generic
+decoder: a message's attributes are indexed, and only those wispd asks for
+are decoded, by number; `nl80211msg.nla_map` stays the one table of numbers,
+names and types (`attrs_of` uses it).  Why: decoding the split GET_WIPHY
+dump with pyroute2 was ~0.8 s of CPU under TCG, most of wispd's start-up, for
+the handful of attributes wiphy.py reads (see nlattrs.py).  The parsers are
+tested on messages captured from the kernel (tests/unit/drivers/fixtures/).
+
 Everything below is bytes in, Python values out: unit tests feed hand-built or
 recorded messages.  MAC addresses are 6-byte `bytes`, as in the core.
 """
@@ -14,6 +23,7 @@ import struct
 
 from wispd.drivers.ops import ScanResult
 from wispd.platform.netlink import pyroute2_netlink
+from wispd.platform.nlattrs import Attrs
 
 _nl = pyroute2_netlink()
 genlmsg = _nl.genlmsg
@@ -210,31 +220,72 @@ def build(cmd, attrs):
     return msg
 
 
+class Message(Attrs):
+    """An nl80211 message from the kernel: the generic netlink command and
+    version, and the top-level attributes (Attrs).  msg["cmd"] works as on a
+    pyroute2 message."""
+
+    __slots__ = ("cmd", "version", "__weakref__")
+
+    def __init__(self, raw):
+        length = struct.unpack_from("=I", raw)[0] if len(raw) >= 4 else 0
+        end = min(len(raw), length)
+        if end < 20:
+            raise ValueError("nl80211 message too short (%d bytes)" % len(raw))
+        self.cmd, self.version = raw[16], raw[17]
+        super().__init__(raw, 20, end)
+
+    def __getitem__(self, key):
+        if key == "cmd":
+            return self.cmd
+        if key == "version":
+            return self.version
+        raise KeyError(key)
+
+    def __repr__(self):
+        return "nl80211 cmd %d %s" % (self.cmd, Attrs.__repr__(self))
+
+
 def decode(raw):
-    msg = nl80211msg(raw)
-    msg.decode()
-    return msg
+    """One nl80211 message (bytes, netlink header included) -> Message."""
+    return Message(raw)
+
+
+_INT_KINDS = {"uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+              "int8": "s8", "int32": "s32"}
+# number -> (short name, pyroute2 type) from the message class's map
+_TOP = {num: (name[len(ATTR):], kind) for num, name, kind in nl80211msg.nla_map}
+
+
+def _value(attrs, num, kind):
+    if kind in _INT_KINDS:
+        return attrs.int(num, _INT_KINDS[kind])
+    if kind == "cdata":
+        return attrs.raw(num)
+    if kind == "asciiz":
+        return attrs.string(num)
+    if kind == "flag":
+        return True
+    if kind == "array(uint32)":
+        return attrs.u32_array(num)
+    if kind == "*uint32":
+        return [struct.unpack_from("=I", p)[0] for p in attrs.list(num) if len(p) >= 4]
+    if kind == "*cdata":
+        return attrs.list(num)
+    if kind.startswith("*"):
+        return [Attrs(p) for p in attrs.list(num)]
+    return attrs.nested(num)
 
 
 def attrs_of(msg):
-    """{short name: value} of a decoded message (first occurrence wins)."""
+    """{short name: value} of a message's top-level attributes that the map
+    knows: ints, str (asciiz), bytes (cdata), True (flag), lists ("*x",
+    array(uint32)); a nested attribute as Attrs."""
     out = {}
-    for name, value in msg["attrs"]:
-        short = name[len(ATTR):] if name.startswith(ATTR) else name
-        if short not in out:
-            out[short] = value.getvalue() if hasattr(value, "getvalue") else value
-    return out
-
-
-def _nested(value, prefix):
-    """{short name: value} of a decoded nested attribute."""
-    out = {}
-    if value is None:
-        return out
-    for name, item in value["attrs"]:
-        short = name[len(prefix):] if name.startswith(prefix) else name
-        if short not in out:
-            out[short] = item.getvalue() if hasattr(item, "getvalue") else item
+    for num in msg.payloads:
+        entry = _TOP.get(num)
+        if entry is not None:
+            out[entry[0]] = _value(msg, num, entry[1])
     return out
 
 
@@ -252,49 +303,57 @@ def parse_interface(msg):
 
 
 # scan results ------------------------------------------------------------------
+A_BSS = 47
+# NL80211_BSS_*
+BSS_BSSID, BSS_FREQUENCY, BSS_TSF, BSS_BEACON_INTERVAL, BSS_CAPABILITY = 1, 2, 3, 4, 5
+BSS_INFORMATION_ELEMENTS, BSS_SIGNAL_MBM, BSS_SIGNAL_UNSPEC, BSS_STATUS = 6, 7, 8, 9
+BSS_SEEN_MS_AGO, BSS_BEACON_IES, BSS_BEACON_TSF = 10, 11, 13
+
+
 def parse_bss(msg):
     """One GET_SCAN dump entry → ScanResult (signal in dBm), or None."""
-    bss = msg.get_attr(ATTR + "BSS")
-    if bss is None:
+    if A_BSS not in msg:
         return None
-    b = _nested(bss, "NL80211_BSS_")
-    bssid = b.get("BSSID")
+    b = msg.nested(A_BSS)
+    bssid = b.raw(BSS_BSSID)
     if not bssid or len(bssid) != 6:
         return None
-    if "SIGNAL_MBM" in b:
-        signal = int(b["SIGNAL_MBM"]) // 100
-    else:
-        signal = 0
-    qual = b.get("SIGNAL_UNSPEC", 0)
+    mbm = b.int(BSS_SIGNAL_MBM, "s32")
     return ScanResult(
-        bssid=bytes(bssid), freq=b.get("FREQUENCY", 0),
-        ies=bytes(b.get("INFORMATION_ELEMENTS") or b""),
-        signal=signal, caps=b.get("CAPABILITY", 0),
-        beacon_int=b.get("BEACON_INTERVAL", 100), qual=qual,
-        tsf=b.get("TSF") or b.get("BEACON_TSF") or 0,
-        age_ms=b.get("SEEN_MS_AGO", 0),
-        beacon_ies=bytes(b.get("BEACON_IES") or b""),
-        associated=b.get("STATUS") == BSS_STATUS_ASSOCIATED)
+        bssid=bssid, freq=b.u32(BSS_FREQUENCY, 0),
+        ies=b.raw(BSS_INFORMATION_ELEMENTS, b""),
+        signal=mbm // 100 if mbm is not None else 0, caps=b.int(BSS_CAPABILITY, "u16", 0),
+        beacon_int=b.int(BSS_BEACON_INTERVAL, "u16", 100),
+        qual=b.int(BSS_SIGNAL_UNSPEC, "u8", 0),
+        tsf=b.int(BSS_TSF, "u64") or b.int(BSS_BEACON_TSF, "u64") or 0,
+        age_ms=b.u32(BSS_SEEN_MS_AGO, 0),
+        beacon_ies=b.raw(BSS_BEACON_IES, b""),
+        associated=b.u32(BSS_STATUS) == BSS_STATUS_ASSOCIATED)
 
 
 # station / survey ---------------------------------------------------------------
+A_STA_INFO = 21
+STA_INFO_SIGNAL, STA_INFO_TX_BITRATE, STA_INFO_SIGNAL_AVG, STA_INFO_RX_BITRATE = 7, 8, 13, 14
+RATE_INFO_BITRATE, RATE_INFO_BITRATE32 = 1, 5
+A_SURVEY_INFO = 84
+SURVEY_INFO_NOISE, SURVEY_INFO_IN_USE = 2, 3
+
+
 def parse_station(msg):
     """GET_STATION reply → {'rssi', 'avg_rssi', 'txrate_kbps', 'rxrate_kbps'}."""
     out = {}
-    info = msg.get_attr(ATTR + "STA_INFO")
-    if info is None:
+    if A_STA_INFO not in msg:
         return out
-    s = _nested(info, "NL80211_STA_INFO_")
-    if "SIGNAL" in s:
-        out["rssi"] = s["SIGNAL"]
-    if "SIGNAL_AVG" in s:
-        out["avg_rssi"] = s["SIGNAL_AVG"]
-    for key, name in (("txrate_kbps", "TX_BITRATE"), ("rxrate_kbps", "RX_BITRATE")):
-        rate = info.get_attr("NL80211_STA_INFO_" + name)
-        if rate is None:
+    s = msg.nested(A_STA_INFO)
+    for key, num in (("rssi", STA_INFO_SIGNAL), ("avg_rssi", STA_INFO_SIGNAL_AVG)):
+        value = s.int(num, "s8")
+        if value is not None:
+            out[key] = value
+    for key, num in (("txrate_kbps", STA_INFO_TX_BITRATE), ("rxrate_kbps", STA_INFO_RX_BITRATE)):
+        if num not in s:
             continue
-        r = _nested(rate, "NL80211_RATE_INFO_")
-        units = r.get("BITRATE32") or r.get("BITRATE")   # units of 100 kbit/s
+        r = s.nested(num)
+        units = r.u32(RATE_INFO_BITRATE32) or r.int(RATE_INFO_BITRATE, "u16")   # 100 kbit/s
         if units:
             out[key] = units * 100
     return out
@@ -303,12 +362,12 @@ def parse_station(msg):
 def parse_survey_noise(parts):
     """The noise (dBm) of the channel in use from a GET_SURVEY dump, or None."""
     for msg in parts:
-        info = msg.get_attr(ATTR + "SURVEY_INFO")
-        if info is None:
+        if A_SURVEY_INFO not in msg:
             continue
-        s = _nested(info, "NL80211_SURVEY_INFO_")
-        if is_set(s.get("IN_USE")) and "NOISE" in s:
-            return s["NOISE"]
+        s = msg.nested(A_SURVEY_INFO)
+        noise = s.int(SURVEY_INFO_NOISE, "s8")
+        if s.flag(SURVEY_INFO_IN_USE) and noise is not None:
+            return noise
     return None
 
 
@@ -321,20 +380,24 @@ def cqm_rssi_config(threshold, hysteresis):
                       ("NL80211_ATTR_CQM_RSSI_HYST", hysteresis)]}
 
 
+A_CQM = 94
+CQM_RSSI_THRESHOLD_EVENT, CQM_BEACON_LOSS_EVENT, CQM_RSSI_LEVEL = 3, 8, 9
+
+
 def parse_cqm(msg):
     """A NOTIFY_CQM event -> (kind, rssi).  kind is "low" or "high" when the
     signal crossed the threshold (rssi in dBm, or None from kernels that do not
     send RSSI_LEVEL), "beacon_loss", or None for what wispd does not follow
     (packet loss, TX errors)."""
-    c = _nested(msg.get_attr(ATTR + "CQM"), "NL80211_ATTR_CQM_")
-    event = c.get("RSSI_THRESHOLD_EVENT")
+    c = msg.nested(A_CQM)
+    event = c.u32(CQM_RSSI_THRESHOLD_EVENT)
     # Older kernels reported a beacon loss as a threshold event of its own value.
-    if is_set(c.get("BEACON_LOSS_EVENT")) or event == CQM_RSSI_BEACON_LOSS_EVENT:
+    if c.flag(CQM_BEACON_LOSS_EVENT) or event == CQM_RSSI_BEACON_LOSS_EVENT:
         return "beacon_loss", None
     if event == CQM_RSSI_THRESHOLD_EVENT_LOW:
-        return "low", c.get("RSSI_LEVEL")
+        return "low", c.int(CQM_RSSI_LEVEL, "s32")
     if event == CQM_RSSI_THRESHOLD_EVENT_HIGH:
-        return "high", c.get("RSSI_LEVEL")
+        return "high", c.int(CQM_RSSI_LEVEL, "s32")
     return None, None
 
 

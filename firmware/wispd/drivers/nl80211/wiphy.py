@@ -6,9 +6,12 @@ split dump (one message would outgrow a netlink buffer on radios with many
 channels); each part carries the wiphy index and some of the attributes.
 """
 
+import sys
+
 from wispd.drivers.nl80211 import msgs as m
 from wispd.drivers.ops import Capabilities
-from wispd.platform.netlink import NLM_F_DUMP, release_messages
+from wispd.platform.netlink import NLM_F_DUMP
+from wispd.platform.nlattrs import Attrs
 from wispd.rsn.defs import AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128
 
 
@@ -29,34 +32,45 @@ class WiphyInfo:
         self.max_scan_ssids = 0
 
 
+# attribute numbers (<linux/nl80211.h>) of what wispd reads from GET_WIPHY
+A_WIPHY, A_WIPHY_NAME, A_WIPHY_BANDS, A_MAX_NUM_SCAN_SSIDS = 1, 2, 22, 43
+A_SUPPORTED_COMMANDS, A_CIPHER_SUITES, A_AKM_SUITES, A_FEATURE_FLAGS = 50, 57, 76, 143
+BAND_ATTR_FREQS = 1
+FREQUENCY_ATTR_FREQ, FREQUENCY_ATTR_DISABLED = 1, 2
+
+
 def parse_wiphy(parts):
-    """Merge the messages of a split GET_WIPHY dump (one wiphy) into WiphyInfo."""
+    """Merge the messages of a split GET_WIPHY dump (one wiphy) into WiphyInfo.
+    The messages are read with msgs.Message: only these attributes are
+    decoded (the why is in platform/nlattrs.py)."""
     info = WiphyInfo()
+    freqs = set()
     for msg in parts:
-        a = m.attrs_of(msg)
-        if "WIPHY" in a and info.index is None:
-            info.index = a["WIPHY"]
-        if a.get("WIPHY_NAME"):
-            info.name = a["WIPHY_NAME"]
-        for c in a.get("CIPHER_SUITES") or ():
+        if info.index is None and A_WIPHY in msg:
+            info.index = msg.u32(A_WIPHY)
+        name = msg.string(A_WIPHY_NAME)
+        if name:
+            info.name = name
+        for c in msg.u32_array(A_CIPHER_SUITES):
             if c not in info.ciphers:
                 info.ciphers.append(c)
-        for k in a.get("AKM_SUITES") or ():
+        for k in msg.u32_array(A_AKM_SUITES):
             if k not in info.akms:
                 info.akms.append(k)
-        if "MAX_NUM_SCAN_SSIDS" in a:
-            info.max_scan_ssids = a["MAX_NUM_SCAN_SSIDS"]
-        if "FEATURE_FLAGS" in a:
-            info.features = a["FEATURE_FLAGS"]
-        for cmd in msg.get_attr(m.ATTR + "SUPPORTED_COMMANDS") or ():
-            info.commands.add(cmd.getvalue() if hasattr(cmd, "getvalue") else cmd)
-        for band in msg.get_attr(m.ATTR + "WIPHY_BANDS") or ():
-            for freq in band.get_attr("NL80211_BAND_ATTR_FREQS") or ():
-                f = freq.get_attr("NL80211_FREQUENCY_ATTR_FREQ")
-                if f and not m.is_set(freq.get_attr("NL80211_FREQUENCY_ATTR_DISABLED")) \
-                        and f not in info.freqs:
-                    info.freqs.append(f)
-    info.freqs.sort()
+        if A_MAX_NUM_SCAN_SSIDS in msg:
+            info.max_scan_ssids = msg.int(A_MAX_NUM_SCAN_SSIDS, "u8")
+        if A_FEATURE_FLAGS in msg:
+            info.features = msg.u32(A_FEATURE_FLAGS)
+        for cmd in msg.list(A_SUPPORTED_COMMANDS):
+            if len(cmd) >= 4:
+                info.commands.add(int.from_bytes(cmd[:4], sys.byteorder))
+        for band in msg.list(A_WIPHY_BANDS):
+            for freq in Attrs(band).list(BAND_ATTR_FREQS):
+                f = Attrs(freq)
+                mhz = f.u32(FREQUENCY_ATTR_FREQ)
+                if mhz and not f.flag(FREQUENCY_ATTR_DISABLED):
+                    freqs.add(mhz)
+    info.freqs = sorted(freqs)
     return info
 
 
@@ -65,10 +79,7 @@ def read_wiphy(request, index):
     synchronous request), as WiphyInfo."""
     parts = request(m.CMD_GET_WIPHY, [("WIPHY", index), ("SPLIT_WIPHY_DUMP", True)],
                     NLM_F_DUMP)
-    info = parse_wiphy(parts)
-    del parts               # freed now, not at the cyclic GC's leisure (release_messages)
-    release_messages()
-    return info
+    return parse_wiphy(parts)
 
 
 def capabilities(wiphy):

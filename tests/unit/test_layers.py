@@ -22,6 +22,9 @@ The rules:
    neither the core that consumes them nor the control interface.
 5. config (wispd.config.*) imports only wispd.config.*, wispd.platform.* and
    wispd.rsn.*: the model and its files, below the core.
+5b. eap (wispd.eap.*) sits with rsn: it imports only wispd.eap.*, wispd.rsn.*,
+   the standard library and the TLS library (OpenSSL from pyOpenSSL, and the
+   cryptography package it is built on); frames in, actions out.
 6. The codecs (wispd.control.wpactrl.* and wispd.control.compact.*) hold no
    policy. They import only
      - wispd.control.*: the command table (control.commands) and each other's
@@ -257,6 +260,25 @@ def test_rsn_imports_only_rsn_and_the_standard_library():
     _check(rsn_violations())
 
 
+EAP_MAY_IMPORT_EXTERNAL = frozenset(("OpenSSL", "cryptography"))
+
+
+def eap_violations():
+    found = _import_rule("eap", "wispd.eap", ("wispd.eap", "wispd.rsn"))
+    stdlib = getattr(sys, "stdlib_module_names", None)
+    if stdlib is not None:
+        for mod in graph().values():
+            if within(mod.name, "wispd.eap"):
+                for name, line in mod.external.items():
+                    if name not in stdlib and name not in EAP_MAY_IMPORT_EXTERNAL:
+                        found["eap: %s imports %s" % (mod.name, name)] = "%s:%d" % (mod.path, line)
+    return found
+
+
+def test_eap_imports_only_eap_rsn_and_the_tls_library():
+    _check(eap_violations())
+
+
 def platform_violations():
     found = _import_rule("platform", "wispd.platform", ("wispd.platform",))
     found.update(_import_rule("platform", "wispd.platform.eloop", ()))
@@ -309,7 +331,7 @@ def test_no_module_over_max_lines():
 
 def all_violations():
     found = {}
-    for rule in (import_cycles, rsn_violations, platform_violations, drivers_violations,
+    for rule in (import_cycles, rsn_violations, eap_violations, platform_violations, drivers_violations,
                  config_violations, codec_violations, size_violations):
         found.update(rule())
     return found

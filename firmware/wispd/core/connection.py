@@ -36,9 +36,11 @@ EARLY_EAPOL_MAX = 4
 REASON_UNSPECIFIED = 1
 REASON_4WAY_TIMEOUT = 15
 REASON_IE_IN_4WAY_DIFFERS = 17
+REASON_8021X_AUTH_FAILED = 23
 
 CONN_FAILED = "CONN_FAILED"
 WRONG_KEY = "WRONG_KEY"
+AUTH_FAILED = "AUTH_FAILED"
 TRANSITION_DISABLE_WPA3_PERSONAL = 0x01
 
 
@@ -115,6 +117,7 @@ class Connection:
         self.handshake = None
         self.early_eapol = []
         self.sae = None
+        self.eap = None                 # core/eapauth.EapAuth on an 802.1X AKM
 
     # ------------------------------------------------------------------ start
     def start(self):
@@ -178,6 +181,8 @@ class Connection:
         self.eloop.cancel_timeout(self._handshake_timeout)
         if self.sae is not None:
             self.sae.cancel()
+        if self.eap is not None:
+            self.eap.cancel()
 
     def close(self):
         """The station is done with this link (lost, left, or replaced)."""
@@ -258,8 +263,31 @@ class Connection:
             # Open, or a full-MAC driver ran the handshake itself.
             self._finish(Result(True, bssid=self.bssid))
             return
+        if self.plan.eap:
+            # 802.1X: EAP first, the 4-way handshake with its PMK after (core/eapauth.py).
+            from wispd.core.eapauth import EapAuth
+            if self.eap is not None:
+                self.eap.cancel()
+            self.eap = EapAuth(self)
+            if self.eap.begin():
+                early, self.early_eapol = self.early_eapol, []
+                for data in early:
+                    self.receive_eapol(data)
+            return
+        self._start_handshake(event.bssid)
+
+    def eap_succeeded(self):
+        """EAP-Success: the PMK is known, the authenticator's message 1 follows."""
+        self._start_handshake(self.current_bssid())
+
+    def eap_failed(self, reason):
+        """EAP-Failure or no EAP at all: AUTH_FAILED, as wpa_supplicant reports it."""
+        self._deauthenticate(REASON_8021X_AUTH_FAILED)
+        self._fail(AUTH_FAILED, wrong_key=True)
+
+    def _start_handshake(self, aa):
         try:
-            self.handshake = self._new_handshake(event.bssid)
+            self.handshake = self._new_handshake(aa)
         except security.SecurityError as e:
             log.warning("%s: %s", self.ifname, e)
             self._deauthenticate(REASON_UNSPECIFIED)
@@ -292,6 +320,10 @@ class Connection:
             pmk = self.sae.pmk if self.sae is not None else None
             if pmk is None:
                 raise security.SecurityError("SAE association without an SAE PMK")
+        elif self.plan.eap:
+            pmk = self.eap.pmk if self.eap is not None else None
+            if pmk is None:
+                raise security.SecurityError("802.1X association without an EAP PMK")
         else:
             pmk = security.pmk_for(self.network)
         # wpa_supplicant's wpa_hexdump_key: the value only with -K, else [REMOVED].
@@ -304,6 +336,8 @@ class Connection:
             ap_rsnxe=None if rsnx is None else bytes((EID_RSNX, len(rsnx))) + rsnx)
 
     def receive_eapol(self, data):
+        if self.eap is not None and self.eap.receive(data):
+            return                      # an EAP frame, not EAPOL-Key
         state = self.states.state
         if state in (S.AUTHENTICATING, S.ASSOCIATING) or (
                 state == S.ASSOCIATED and self.handshake is None):
@@ -393,4 +427,6 @@ class Connection:
         if sae is not None and sae.group and self.plan.sel.akm == AKM_SAE:
             out.extend((("sae_group", sae.group), ("sae_h2e", int(bool(sae.h2e))),
                         ("sae_pk", 0)))
+        if self.eap is not None:
+            out.extend(self.eap.status_fields())
         return out

@@ -210,3 +210,61 @@ class NetworksApplied(Notification):
 class Terminating(Notification):
     __slots__ = ()
     name = "terminating"
+
+
+# ------------------------------------------------------------------ 802.1X/EAP (core/eapauth.py)
+class EapStarted(Notification):
+    __slots__ = ()
+    name = "eap_started"
+
+
+class EapStatus(Notification):
+    """wpa_supplicant's EAP status notes (started, accept proposed method, remote
+    certificate verification, completion)."""
+    __slots__ = ("status", "parameter")
+    name = "eap_status"
+
+
+class EapProposedMethod(Notification):
+    """The server proposed a method; nak: we refused it with our list."""
+    __slots__ = ("vendor", "method", "nak")
+    name = "eap_proposed_method"
+
+
+class EapMethod(Notification):
+    __slots__ = ("vendor", "method", "method_name")
+    name = "eap_method"
+
+
+class EapPeerCert(Notification):
+    """One certificate of the server's chain (hash: SHA-256 of its DER form)."""
+    __slots__ = ("depth", "subject", "hash")
+    name = "eap_peer_cert"
+
+
+class EapPeerAlt(Notification):
+    __slots__ = ("depth", "altsubject")
+    name = "eap_peer_alt"
+
+
+class EapTlsCertError(Notification):
+    """The server certificate was refused (reason: wpa_supplicant's tls_fail_reason)."""
+    __slots__ = ("reason", "depth", "subject", "err")
+    name = "eap_tls_cert_error"
+    level = WARNING
+
+
+class EapNotification(Notification):
+    __slots__ = ("text",)
+    name = "eap_notification"
+
+
+class EapSuccess(Notification):
+    __slots__ = ()
+    name = "eap_success"
+
+
+class EapFailure(Notification):
+    """reason: wispd's words for why (never a secret); wpa_ctrl does not show it."""
+    __slots__ = ("reason",)
+    name = "eap_failure"

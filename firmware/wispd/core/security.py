@@ -9,17 +9,23 @@ and runs the key handshake of wispd.rsn with it.
 import logging
 
 from wispd.rsn.defs import (
-    AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
+    AKM_8021X, AKM_8021X_SHA256, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
 from wispd.drivers.ops import AUTH_OPEN, AssocParams
 from wispd.rsn import ie as rsnie
 
 log = logging.getLogger("wispd.security")
 
-_AKM_BY_NAME = {"WPA-PSK": AKM_PSK, "WPA-PSK-SHA256": AKM_PSK_SHA256, "SAE": AKM_SAE}
+_AKM_BY_NAME = {"WPA-PSK": AKM_PSK, "WPA-PSK-SHA256": AKM_PSK_SHA256, "SAE": AKM_SAE,
+                "WPA-EAP": AKM_8021X, "WPA-EAP-SHA256": AKM_8021X_SHA256}
+# The AKMs whose PMK comes from EAP (core/eapauth.py) rather than a passphrase.
+EAP_AKMS = frozenset((AKM_8021X, AKM_8021X_SHA256))
+# The EAP methods wispd implements (wispd.eap); eap= may name others.
+EAP_METHODS = ("TLS", "PEAP", "TTLS")
 _CIPHER_BY_NAME = {"CCMP": CIPHER_CCMP, "TKIP": CIPHER_TKIP}
 _CIPHER_TXT = {CIPHER_CCMP: "CCMP", CIPHER_TKIP: "TKIP", CIPHER_NONE: "NONE",
                CIPHER_BIP_CMAC_128: "BIP"}
-_KEY_MGMT_TXT = {AKM_PSK: "WPA2-PSK", AKM_PSK_SHA256: "WPA2-PSK-SHA256", AKM_SAE: "SAE"}
+_KEY_MGMT_TXT = {AKM_PSK: "WPA2-PSK", AKM_PSK_SHA256: "WPA2-PSK-SHA256", AKM_SAE: "SAE",
+                 AKM_8021X: "WPA2/IEEE 802.1X/EAP", AKM_8021X_SHA256: "WPA2-EAP-SHA256"}
 
 
 def cipher_name(cipher):
@@ -50,6 +56,10 @@ class Plan:
     @property
     def psk_based(self):
         return self.sel.akm in (AKM_PSK, AKM_PSK_SHA256)
+
+    @property
+    def eap(self):
+        return self.sel.akm in EAP_AKMS
 
     def status_fields(self):
         sel = self.sel
@@ -84,6 +94,8 @@ def plan_for(network, bss, caps=None, refusals=None):
         akms.discard(AKM_PSK_SHA256)
     if not (network.sae_password or network.passphrase):
         akms.discard(AKM_SAE)      # SAE needs a password, not a raw PSK
+    if akms & EAP_AKMS and not eap_usable(network):
+        akms -= EAP_AKMS
     if AKM_SAE in akms and (caps is None or not getattr(caps, "sae", False)):
         # The AP offers SAE but this driver cannot carry it (wext, full-MAC
         # without SAE offload): refuse loudly rather than use a weaker AKM.
@@ -163,6 +175,21 @@ class Refusals:
             if why and not net.disabled and (net.ieee80211w or 0) == 2:
                 out.append(("pmf_refused", "id=%d %s" % (net.id, why)))
         return out
+
+
+def eap_methods(network):
+    """The EAP methods of the network that wispd implements, in its eap= order
+    (all of them when eap= is unset, as wpa_supplicant allows any)."""
+    raw = network.get("eap")
+    if raw is None:
+        return list(EAP_METHODS)
+    return [m for m in raw.split() if m in EAP_METHODS]
+
+
+def eap_usable(network):
+    """An EAP network we can try: a method we implement and an identity.  A
+    network without either is not joined (wpa_supplicant would try and fail)."""
+    return bool(eap_methods(network)) and network.get("identity") is not None
 
 
 def _ap_offers(rsn, akm):

@@ -53,6 +53,22 @@ CASES = [
     (nt.NetworksApplied(3, True), "CTRL-EVENT-NETWORKS-APPLIED count=3 saved=1"),
     (nt.Terminating(), "CTRL-EVENT-TERMINATING"),
     (nt.StateChanged("SCANNING", "ASSOCIATING"), None),
+    # 802.1X/EAP: hostap 2.10 src/eap_peer/eap.c and wpa_supplicant/notify.c
+    (nt.EapStarted(), "CTRL-EVENT-EAP-STARTED EAP authentication started"),
+    (nt.EapStatus("accept proposed method", "TLS"),
+     "CTRL-EVENT-EAP-STATUS status='accept proposed method' parameter='TLS'"),
+    (nt.EapProposedMethod(0, 25, False), "CTRL-EVENT-EAP-PROPOSED-METHOD vendor=0 method=25"),
+    (nt.EapMethod(0, 13, "TLS"), "CTRL-EVENT-EAP-METHOD EAP vendor 0 method 13 (TLS) selected"),
+    (nt.EapPeerCert(0, "/CN=server.example.com", "ab" * 32),
+     "CTRL-EVENT-EAP-PEER-CERT depth=0 subject='/CN=server.example.com' hash=" + "ab" * 32),
+    (nt.EapPeerAlt(0, "DNS:server.example.com"),
+     "CTRL-EVENT-EAP-PEER-ALT depth=0 DNS:server.example.com"),
+    (nt.EapTlsCertError(1, 0, "/CN=rogue", "unable to get local issuer certificate"),
+     "CTRL-EVENT-EAP-TLS-CERT-ERROR reason=1 depth=0 subject='/CN=rogue' "
+     "err='unable to get local issuer certificate'"),
+    (nt.EapNotification("hello"), "CTRL-EVENT-EAP-NOTIFICATION hello"),
+    (nt.EapSuccess(), "CTRL-EVENT-EAP-SUCCESS EAP authentication completed successfully"),
+    (nt.EapFailure("MSCHAPv2 failure E=691"), "CTRL-EVENT-EAP-FAILURE EAP authentication failed"),
 ]
 
 

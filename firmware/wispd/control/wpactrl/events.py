@@ -73,6 +73,21 @@ _RENDER = {
                                  % (e.count, int(bool(e.saved))),
     n.Terminating: lambda e: "CTRL-EVENT-TERMINATING",
     n.StateChanged: lambda e: None,
+    n.EapStarted: lambda e: "CTRL-EVENT-EAP-STARTED EAP authentication started",
+    n.EapStatus: lambda e: "CTRL-EVENT-EAP-STATUS status='%s' parameter='%s'"
+                           % (e.status, e.parameter),
+    n.EapProposedMethod: lambda e: "CTRL-EVENT-EAP-PROPOSED-METHOD vendor=%d method=%d%s"
+                                   % (e.vendor, e.method, " -> NAK" if e.nak else ""),
+    n.EapMethod: lambda e: "CTRL-EVENT-EAP-METHOD EAP vendor %d method %d (%s) selected"
+                           % (e.vendor, e.method, e.method_name),
+    n.EapPeerCert: lambda e: "CTRL-EVENT-EAP-PEER-CERT depth=%d subject='%s'%s"
+                             % (e.depth, e.subject, " hash=" + e.hash if e.hash else ""),
+    n.EapPeerAlt: lambda e: "CTRL-EVENT-EAP-PEER-ALT depth=%d %s" % (e.depth, e.altsubject),
+    n.EapTlsCertError: lambda e: "CTRL-EVENT-EAP-TLS-CERT-ERROR reason=%d depth=%d subject='%s' "
+                                 "err='%s'" % (e.reason, e.depth, e.subject, e.err),
+    n.EapNotification: lambda e: "CTRL-EVENT-EAP-NOTIFICATION %s" % e.text,
+    n.EapSuccess: lambda e: "CTRL-EVENT-EAP-SUCCESS EAP authentication completed successfully",
+    n.EapFailure: lambda e: "CTRL-EVENT-EAP-FAILURE EAP authentication failed",
 }
 
 

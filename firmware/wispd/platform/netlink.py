@@ -34,6 +34,8 @@ import sys
 import time
 import types
 
+from wispd.platform.nlattrs import Attrs, GenlMessage
+
 log = logging.getLogger("wispd.netlink")
 
 NLMSG_NOOP = 1
@@ -343,8 +345,18 @@ class NetlinkSocket:
 
 
 # generic netlink ---------------------------------------------------------------
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+
+
 def genl_resolve(sock, family_name):
-    """Ask the generic netlink controller for a family: (id, {group name: id})."""
+    """Ask the generic netlink controller for a family: (id, {group name: id}).
+    The request is pyroute2's ctrlmsg; the answer (which also lists every
+    operation of the family: ~100 nested attributes for nl80211) is read with
+    nlattrs, only the id and the multicast groups."""
     nl = pyroute2_netlink()
     msg = nl.ctrlmsg()
     msg["cmd"] = CTRL_CMD_GETFAMILY
@@ -352,28 +364,25 @@ def genl_resolve(sock, family_name):
     msg["attrs"] = [("CTRL_ATTR_FAMILY_NAME", family_name)]
     parts = sock.request(msg, GENL_ID_CTRL, NLM_F_ACK)
     for reply in parts:
-        if reply.get_attr("CTRL_ATTR_FAMILY_NAME") != family_name:
+        if reply.string(CTRL_ATTR_FAMILY_NAME) != family_name:
             continue
         groups = {}
-        for grp in reply.get_attr("CTRL_ATTR_MCAST_GROUPS") or ():
-            groups[grp.get_attr("CTRL_ATTR_MCAST_GRP_NAME")] = grp.get_attr(
-                "CTRL_ATTR_MCAST_GRP_ID")
-        return reply.get_attr("CTRL_ATTR_FAMILY_ID"), groups
+        for grp in reply.list(CTRL_ATTR_MCAST_GROUPS):
+            grp = Attrs(grp)
+            groups[grp.string(CTRL_ATTR_MCAST_GRP_NAME)] = grp.u32(CTRL_ATTR_MCAST_GRP_ID)
+        return reply.int(CTRL_ATTR_FAMILY_ID, "u16"), groups
     raise NetlinkError(_errno.ENOENT, "generic netlink family %s" % family_name)
 
 
 def genl_decoder(family_id, parse):
     """A decode() for NetlinkSocket: the family's messages through parse(raw)
-    (nl80211's reader, drivers/nl80211/msgs.decode), the controller's through
-    pyroute2's ctrlmsg."""
-    nl = pyroute2_netlink()
+    (nl80211's reader, drivers/nl80211/msgs.decode), the controller's as
+    nlattrs.GenlMessage."""
 
     def decode(mtype, raw):
         if mtype == family_id:
             return parse(raw)
         if mtype == GENL_ID_CTRL:
-            msg = nl.ctrlmsg(raw)
-            msg.decode()
-            return msg
+            return GenlMessage(raw)
         return None
     return decode

@@ -117,3 +117,29 @@ class Attrs:
             return []
         n = len(data) // 4
         return list(struct.unpack_from("=%dI" % n, data))
+
+
+class GenlMessage(Attrs):
+    """A generic netlink message (netlink header included, as received): the
+    command and version of its genlmsghdr, and its top-level attributes.
+    msg["cmd"] works as on a pyroute2 message."""
+
+    __slots__ = ("cmd", "version", "__weakref__")
+
+    def __init__(self, raw):
+        length = struct.unpack_from("=I", raw)[0] if len(raw) >= 4 else 0
+        end = min(len(raw), length)
+        if end < 20:
+            raise ValueError("generic netlink message too short (%d bytes)" % len(raw))
+        self.cmd, self.version = raw[16], raw[17]
+        super().__init__(raw, 20, end)
+
+    def __getitem__(self, key):
+        if key == "cmd":
+            return self.cmd
+        if key == "version":
+            return self.version
+        raise KeyError(key)
+
+    def __repr__(self):
+        return "genl cmd %d %s" % (self.cmd, Attrs.__repr__(self))

@@ -23,7 +23,7 @@ import struct
 
 from wispd.drivers.ops import ScanResult
 from wispd.platform.netlink import pyroute2_netlink
-from wispd.platform.nlattrs import Attrs
+from wispd.platform.nlattrs import Attrs, GenlMessage
 
 _nl = pyroute2_netlink()
 genlmsg = _nl.genlmsg
@@ -220,30 +220,10 @@ def build(cmd, attrs):
     return msg
 
 
-class Message(Attrs):
-    """An nl80211 message from the kernel: the generic netlink command and
-    version, and the top-level attributes (Attrs).  msg["cmd"] works as on a
-    pyroute2 message."""
+class Message(GenlMessage):
+    """An nl80211 message from the kernel (platform/nlattrs.py)."""
 
-    __slots__ = ("cmd", "version", "__weakref__")
-
-    def __init__(self, raw):
-        length = struct.unpack_from("=I", raw)[0] if len(raw) >= 4 else 0
-        end = min(len(raw), length)
-        if end < 20:
-            raise ValueError("nl80211 message too short (%d bytes)" % len(raw))
-        self.cmd, self.version = raw[16], raw[17]
-        super().__init__(raw, 20, end)
-
-    def __getitem__(self, key):
-        if key == "cmd":
-            return self.cmd
-        if key == "version":
-            return self.version
-        raise KeyError(key)
-
-    def __repr__(self):
-        return "nl80211 cmd %d %s" % (self.cmd, Attrs.__repr__(self))
+    __slots__ = ()
 
 
 def decode(raw):
@@ -267,7 +247,7 @@ def _value(attrs, num, kind):
     if kind == "flag":
         return True
     if kind == "array(uint32)":
-        return attrs.u32_array(num)
+        return tuple(attrs.u32_array(num))      # a tuple, as pyroute2 gives it
     if kind == "*uint32":
         return [struct.unpack_from("=I", p)[0] for p in attrs.list(num) if len(p) >= 4]
     if kind == "*cdata":

@@ -13,6 +13,7 @@ Results: $WISPD_RESULTS/bench.json and bench.md (the testbed's results share),
 and the table on stdout.
 
     guest_bench.py [--reps N] [--only cold,warm,reconnect,startup,memory,idle,scale,soak]
+                   [--commit HEAD]
                    [--idle-seconds 60] [--soak-cycles 200]
 """
 from __future__ import annotations
@@ -156,7 +157,8 @@ def open_fds(pid):
 # ---------------------------------------------------------------- the bench
 
 class Bench:
-    def __init__(self, reps, idle_seconds, soak_cycles):
+    def __init__(self, reps, idle_seconds, soak_cycles, commit=None):
+        self.commit = commit
         self.reps = reps
         self.idle_seconds = idle_seconds
         self.soak_cycles = soak_cycles
@@ -194,7 +196,7 @@ class Bench:
         subprocess.run([PY, "-m", "compileall", "-q", os.path.join(REPO, "firmware")],
                        stdout=subprocess.DEVNULL)
         share = self.bare_start(PY, {})
-        FLASH = onflash.install(VENV_PY, REPO)
+        FLASH = onflash.install(VENV_PY, REPO, commit=self.commit)
         PY = FLASH.python
         say("copied to a local file system, and run from there: " + FLASH.summary)
         local = self.bare_start(PY, FLASH.env("wispd"))
@@ -819,6 +821,9 @@ def main(argv=None):
     ap.add_argument("--only", default=",".join(SECTIONS))
     ap.add_argument("--idle-seconds", type=int, default=60)
     ap.add_argument("--soak-cycles", type=int, default=200)
+    ap.add_argument("--commit", default=None,
+                    help="measure the wispd package of this commit (e.g. HEAD), not the "
+                         "working tree")
     ns = ap.parse_args(argv)
     wanted = [s for s in ns.only.split(",") if s]
     for s in wanted:
@@ -827,7 +832,7 @@ def main(argv=None):
     t_start = time.monotonic()
     env = versions()
     env["repetitions"] = ns.reps
-    b = Bench(ns.reps, ns.idle_seconds, ns.soak_cycles)
+    b = Bench(ns.reps, ns.idle_seconds, ns.soak_cycles, ns.commit)
     complete = True
     try:
         b.setup()

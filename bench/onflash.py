@@ -127,8 +127,10 @@ def _ldd(binary):
     return libs
 
 
-def install(venv_python, repo, root=None, mount=True):
-    """Mount the tmpfs and copy everything; returns a Flash."""
+def install(venv_python, repo, root=None, mount=True, commit=None):
+    """Mount the tmpfs and copy everything; returns a Flash.  commit: copy the
+    wispd package as that commit has it (git archive) instead of the working
+    tree (several people share one tree: a commit is what can be reproduced)."""
     global ROOT
     ROOT = root or ROOT
     t0 = time.monotonic()
@@ -157,7 +159,17 @@ def install(venv_python, repo, root=None, mount=True):
     deps = _runtime_distributions()
     for dep in deps:
         _copy_distribution(dep, site)
-    _copy_tree(os.path.join(repo, "firmware", "wispd"), os.path.join(site, "wispd"))
+    if commit:
+        archive = subprocess.run(["git", "-C", repo, "archive", commit, "firmware/wispd"],
+                                 stdout=subprocess.PIPE, check=True).stdout
+        subprocess.run(["tar", "-x", "--strip-components=1", "-C", site], input=archive,
+                       check=True)
+        wispd_from = "wispd of %s" % subprocess.run(
+            ["git", "-C", repo, "rev-parse", "--short", commit], stdout=subprocess.PIPE,
+            text=True, check=True).stdout.strip()
+    else:
+        _copy_tree(os.path.join(repo, "firmware", "wispd"), os.path.join(site, "wispd"))
+        wispd_from = "wispd of the working tree"
     # Byte-compiled, as an image ships it (the stdlib's .pyc came with it).
     subprocess.run([py_bin, "-m", "compileall", "-q", site], stdout=subprocess.DEVNULL,
                    env=dict(os.environ, LD_LIBRARY_PATH=lib_dst), check=True)
@@ -179,9 +191,9 @@ def install(venv_python, repo, root=None, mount=True):
 
     flash = Flash(py_bin, {"LD_LIBRARY_PATH": lib_dst},
                   wpas_bin, {"LD_LIBRARY_PATH": os.path.join(wpas_root, "lib")},
-                  "tmpfs %s: python %s (stdlib, libpython, %s, wispd) %.1f MB; "
+                  "tmpfs %s: python %s (stdlib, libpython, %s, %s) %.1f MB; "
                   "wpa_supplicant + %d libs %.1f MB; copied in %.0f s" % (
-                      ROOT, os.path.basename(real), "+".join(deps) or "no deps",
+                      ROOT, os.path.basename(real), "+".join(deps) or "no deps", wispd_from,
                       py_size / 1e6, len(copied_libs), wpas_size / 1e6,
                       time.monotonic() - t0))
     check = subprocess.run([py_bin, "-c", "import sys, wispd, importlib.util as u; "

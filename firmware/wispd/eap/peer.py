@@ -153,6 +153,13 @@ class EapPeer:
             resp = None
         out += [Event(*ev) for ev in self.method.events]
         self.method.events = []
+        if resp is None and self.method.decision == "failure":
+            # Nothing worth sending (our key will not load, a forged MSCHAPv2
+            # success): give up now rather than wait for the timeout.
+            self.state = FAILURE
+            self.finished = True
+            self.reason = self.method.error
+            return out + [Event("failure", self.reason), Done(False, reason=self.reason)]
         if resp is None:
             return out
         return out + self._respond(pkt.ident, t, resp)

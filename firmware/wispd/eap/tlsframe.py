@@ -72,7 +72,11 @@ class TlsMethod:
         if flags & FLAG_S:
             if self.link is None:
                 self.start(flags)
-                self.link = TlsLink(self.settings, allow_tls13=self.tls13)
+                try:
+                    self.link = TlsLink(self.settings, allow_tls13=self.tls13)
+                except TlsError as e:        # our certificate or key cannot be loaded
+                    self.fail(str(e))
+                    return None
         elif self.link is None:
             raise ValueError("%s data before the start" % self.name)
         if self.decision == "failure":

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
 
-KEY_PASSPHRASE = "unit key pass"
+from eapserver import KEY_PASSPHRASE  # noqa: E402
 
 
 def _name(cn):

@@ -17,6 +17,7 @@ from wispd.eap import packet as P
 from wispd.eap.peer import Done, Send
 
 L, M, S = 0x80, 0x40, 0x20
+KEY_PASSPHRASE = "unit key pass"     # the client key's (conftest.py)
 
 
 class MiniServer:

@@ -9,8 +9,7 @@ from wispd.eap import packet as P  # noqa: E402
 from wispd.eap.peer import Done, EapPeer, Event, Send  # noqa: E402
 from wispd.eap.settings import EapSettings, TlsSettings  # noqa: E402
 
-from eapserver import MiniServer  # noqa: E402
-from conftest import KEY_PASSPHRASE  # noqa: E402
+from eapserver import KEY_PASSPHRASE, MiniServer  # noqa: E402
 
 PASSWORD = "alice pw"
 

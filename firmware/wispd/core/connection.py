@@ -118,6 +118,7 @@ class Connection:
         self.early_eapol = []
         self.sae = None
         self.eap = None                 # core/eapauth.EapAuth on an 802.1X AKM
+        self.eap_pmksa = None           # the 802.1X PMKSA offered in the association
 
     # ------------------------------------------------------------------ start
     def start(self):
@@ -140,6 +141,9 @@ class Connection:
                 self.notify(nt.SaeUnusable(bss.bssid, str(e)))
                 self._fail(CONN_FAILED)
                 return
+        if not plan.open and plan.eap:
+            from wispd.core.eapauth import prepare_pmksa
+            self.eap_pmksa = prepare_pmksa(self, network, bss, plan, params)
         self.notify(nt.Associating(bss.bssid, network.ssid_bytes, bss.freq))
         sme = self.capa.sme and not self.capa.connect
         self.states.move(S.AUTHENTICATING if sme else S.ASSOCIATING)
@@ -268,7 +272,8 @@ class Connection:
             from wispd.core.eapauth import EapAuth
             if self.eap is not None:
                 self.eap.cancel()
-            self.eap = EapAuth(self)
+            self.eap = EapAuth(self, self.eap_pmksa)
+            self.eap_pmksa = None       # a reassociation runs EAP again
             if self.eap.begin():
                 early, self.early_eapol = self.early_eapol, []
                 for data in early:

@@ -22,6 +22,9 @@ from wispd.config.fields import ConfigError, decode_string
 from wispd.core import notify as nt
 from wispd.core import security
 from wispd.platform import log as wlog
+from wispd.rsn import ie as rsnie
+from wispd.rsn.kdf import pmkid as derive_pmkid
+from wispd.rsn.pmksa import PmksaCache
 
 log = logging.getLogger("wispd.eap")
 
@@ -35,6 +38,42 @@ _METHOD_NUMBERS = {"TLS": 13, "PEAP": 25, "TTLS": 21}
 _CERT_REASONS = {"Domain suffix mismatch": 9, "Domain mismatch": 10,
                  "AltSubject mismatch": 6, "certificate has expired": 4,
                  "certificate is not yet valid": 3}
+
+
+# PMKSA caching for 802.1X: per interface, in memory only (rsn/pmksa.py).  Kept
+# here rather than on the station so a PSK-only daemon never builds one.
+_PMKSA = {}
+
+
+def pmksa_cache(conn):
+    cache = _PMKSA.get(conn.ifname)
+    if cache is None:
+        cache = _PMKSA[conn.ifname] = PmksaCache(conn.eloop.now)
+    return cache
+
+
+def network_key(network):
+    """A PMKSA belongs to one network's credentials: a changed identity, method
+    or CA never reuses a PMK."""
+    return tuple(network.get(f) for f in ("ssid", "identity", "eap", "ca_cert", "client_cert",
+                                          "password"))
+
+
+def prepare_pmksa(conn, network, bss, plan, params):
+    """Before association: with a cached PMKSA for this BSS, its PMKID goes into
+    our RSN element (the AP then skips EAP); returns the entry or None."""
+    entry = pmksa_cache(conn).get(bss.bssid, network_key(network), plan.sel.akm)
+    if entry is None:
+        return None
+    own = plan.sel.own_ie
+    info = rsnie.parse_rsn_ie(own[:2 + own[1]])
+    own = rsnie.build_rsn_ie(info.group_cipher, info.pairwise_ciphers, info.akms,
+                             info.capabilities, pmkids=(entry.pmkid,),
+                             group_mgmt=info.group_mgmt_cipher)
+    plan.sel.own_ie = own
+    params.wpa_ie = own
+    log.info("%s: PMKSA caching with %s", conn.ifname, bss.bssid_txt)
+    return entry
 
 
 def _text(network, field, as_bytes=False):
@@ -75,8 +114,9 @@ def settings_for(network):
 
 
 class EapAuth:
-    def __init__(self, conn):
+    def __init__(self, conn, cached=None):
         self.conn = conn
+        self.cached = cached      # a PmksaEntry offered in the association
         self.eloop = conn.eloop
         self.peer = None
         self.starts = 0
@@ -119,8 +159,19 @@ class EapAuth:
     def receive(self, data):
         """Take an EAPOL frame; False for EAPOL-Key (the 4-way handshake's)."""
         if len(data) >= 2 and data[1] == 3:
+            if not self.done and self.cached is not None:
+                # The AP kept our PMKSA: message 1 instead of EAP.
+                log.info("%s: PMKSA cache used, no EAP", self.conn.ifname)
+                self.done = True
+                self.cancel()
+                self.pmk = self.cached.pmk
+                self.conn.eap_succeeded()
             return False
         if not self.done:
+            if self.cached is not None:
+                # The AP forgot the PMKSA and starts EAP: run it, drop the entry.
+                pmksa_cache(self.conn).remove(self.cached.bssid, self.cached.network_key)
+                self.cached = None
             self._run(self.peer.receive_eapol(data))
         return True
 
@@ -140,9 +191,17 @@ class EapAuth:
                     self.tls_version = link.version if link is not None else None
                     self.pmk = a.msk[:32]
                     log.debug("%s: EAP: MSK %s", conn.ifname, wlog.settings.key(a.msk))
+                    self._remember(self.pmk)
                     conn.eap_succeeded()
                 else:
                     self._finish_failed(a.reason)
+
+    def _remember(self, pmk):
+        conn = self.conn
+        aa = conn.current_bssid()
+        akm = conn.plan.sel.akm
+        pmksa_cache(conn).add(aa, pmk, derive_pmkid(pmk, aa, conn.addr, akm), akm,
+                              network_key(conn.network))
 
     def _finish_failed(self, reason):
         self.done = True

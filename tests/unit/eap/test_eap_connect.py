@@ -148,3 +148,26 @@ def test_openssl_stays_out_of_start_path_and_psk():
     r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                        check=True, timeout=60)
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_pmksa_cache_skips_eap_on_reconnect(corp, pki):
+    from wispd.rsn import ie as rsnie
+    from wispd.rsn.kdf import pmkid
+    x, auth, c = corp
+    server = MiniServer(pki, P.TYPE_PEAP, password=PASSWORD)
+    run_eap(x, server)
+    auth.pmk = server.msk[:32]
+    four_way(x, auth)
+    c.wait_event("CTRL-EVENT-CONNECTED")
+    assert rsnie.parse_rsn_ie(x.driver.associations[-1].wpa_ie).pmkids == ()
+    c.events.clear()
+    x.driver.drop_link(reason=3)
+    x.run_until(lambda: len(x.driver.associations) == 2, timeout=30)
+    offered = rsnie.parse_rsn_ie(x.driver.associations[-1].wpa_ie).pmkids
+    assert list(offered) == [pmkid(auth.pmk, AA, x.iface.addr, AKM_8021X)]
+    x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
+    del x.driver.sent_eapol[:]
+    auth.replay = 10
+    four_way(x, auth)                      # message 1 at once: the AP kept the PMKSA
+    c.wait_event("CTRL-EVENT-CONNECTED")
+    assert not any("EAP-STARTED" in e for e in c.events)

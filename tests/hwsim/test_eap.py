@@ -189,3 +189,21 @@ def test_secrets_not_in_logs_or_replies(make_ap, make_station, pki):
     if sta.kind == "wispd":
         with open(sta.log_path, errors="replace") as f:
             assert PASSWORD not in f.read()
+
+
+def test_pmksa_caching_skips_eap(make_ap, make_station, pki):
+    ap = make_ap(eap_ap(pki))
+    sta = make_station([pw_net(pki, ap.freq, "PEAP", "auth=MSCHAPV2")])
+    _eap_connected(ap, sta)
+    before = _ap_log(ap).count("CTRL-EVENT-EAP-STARTED")
+    assert before >= 1
+    sta.request("DISCONNECT")
+    assert sta.wait_event("CTRL-EVENT-DISCONNECTED", timeout=15) is not None
+    sta.request("RECONNECT")
+    ev = sta.wait_event(["CTRL-EVENT-CONNECTED", "CTRL-EVENT-EAP-STARTED"], timeout=40)
+    assert ev is not None and "CTRL-EVENT-CONNECTED" in ev, (ev, sta.events_seen())
+    ap.wait_sta_authorized(sta.mac)
+    log = _ap_log(ap)
+    assert log.count("CTRL-EVENT-EAP-STARTED") == before, ap.log_tail(80)
+    assert "PMKID found from PMKSA cache" in log
+    assert_data_path(ap.iface, sta.iface)

@@ -2,6 +2,7 @@
 """Where wispd's CPU goes from exec to COMPLETED (testbed guest script).
 
     .venv/bin/python tests/hwsim/testbed.py script bench/profile_connect.py [--warm] [--top 40]
+        [--commit HEAD]
 
 As `make bench` does, the interpreter and wispd run from a tmpfs copy
 (onflash.py).  wispd runs under cProfile against a WPA2-PSK hostapd, cold
@@ -37,8 +38,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--warm", action="store_true")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--commit", default="HEAD",
+                    help="the wispd package of this commit (\"\" for the working tree)")
     ns = ap.parse_args()
-    b = gb.Bench(1, 0, 0)
+    b = gb.Bench(1, 0, 0, ns.commit or None)
     out = os.environ.get("WISPD_RESULTS") or RUN_DIR
     prof = os.path.join(out, "connect.prof")
     try:

@@ -47,6 +47,11 @@ def net_id_or_all(value):
     return "all" if value == "all" else net_id(value)
 
 
+def net_id_all_or_any(value):
+    """SELECT_NETWORK's id: a number, `any` (wpa_supplicant's word) or `all`."""
+    return value if value in ("all", "any") else net_id(value)
+
+
 def text(value):
     if not isinstance(value, str):
         raise ValueError("expected a string")

@@ -15,19 +15,21 @@ connection, the link, scanning, the network list, the configuration.
 """
 
 from wispd.control.args import (Arg, as_given, flag, integer, level_arg, net_id,
-                                net_id_or_all, network_list, text)
+                                net_id_all_or_any, net_id_or_all, network_list, text)
 from wispd.control.compact import typed
 from wispd.control.errors import CommandError
 from wispd.control.ops_config import h_get, h_reconfigure, h_save_config, h_set
 from wispd.control.ops_daemon import (h_attach, h_detach, h_hello, h_interfaces, h_level,
-                                      h_log_level, h_ping, h_subscribe, h_terminate,
-                                      h_unsubscribe)
+                                      h_log_level, h_note, h_ping, h_relog, h_subscribe,
+                                      h_terminate, h_unsubscribe)
+from wispd.control.ops_iface import h_flush, h_get_capability, h_status_driver
 from wispd.control.ops_link import (h_disconnect, h_reassociate, h_reconnect, h_signal_poll,
                                     h_status, h_status_full)
 from wispd.control.ops_network import (h_add_network, h_disable_network, h_enable_network,
                                        h_get_network, h_list_networks, h_networks_apply,
                                        h_remove_network, h_select_network, h_set_network)
-from wispd.control.ops_scan import h_bss, h_bss_flush, h_scan, h_scan_results
+from wispd.control.ops_scan import (h_abort_scan, h_bss, h_bss_flush, h_scan,
+                                    h_scan_interval, h_scan_results)
 from wispd.control.wpactrl import reply
 
 
@@ -61,7 +63,10 @@ TABLE = [
     Command("DETACH", "detach", h_detach, scope="any"),
     Command("LEVEL", "level", h_level, (Arg("level", integer),), scope="any"),
     Command("STATUS", "status.text", h_status, text=reply.key_values, compact=typed.pairs),
-    Command("SCAN", "scan", h_scan),
+    Command("SCAN", "scan", h_scan, (Arg("params", text, optional=True, rest=True),),
+            text=reply.ok_or_plain),
+    Command("ABORT_SCAN", "abort_scan", h_abort_scan),
+    Command("SCAN_INTERVAL", "scan_interval", h_scan_interval, (Arg("seconds", integer),)),
     Command("SCAN_RESULTS", "scan_results", h_scan_results, text=reply.scan_results,
             compact=typed.scan_results),
     Command("BSS", "bss", h_bss, (Arg("which", text),), text=reply.bss,
@@ -78,7 +83,8 @@ TABLE = [
     Command("ENABLE_NETWORK", "network.enable", h_enable_network, (Arg("id", net_id_or_all),)),
     Command("DISABLE_NETWORK", "network.disable", h_disable_network,
             (Arg("id", net_id_or_all),)),
-    Command("SELECT_NETWORK", "network.select", h_select_network, (Arg("id", net_id_or_all),)),
+    Command("SELECT_NETWORK", "network.select", h_select_network,
+            (Arg("id", net_id_all_or_any), Arg("params", text, optional=True, rest=True))),
     Command("SAVE_CONFIG", "save", h_save_config, scope="any"),
     Command("RECONFIGURE", "reconfigure", h_reconfigure, scope="any"),
     Command("DISCONNECT", "disconnect", h_disconnect),
@@ -90,9 +96,16 @@ TABLE = [
             (Arg("level", text, optional=True), Arg("timestamp", text, optional=True)),
             text=reply.log_level, scope="any"),
     Command("GET", "config.get", h_get, (Arg("key", text),), text=reply.bare, scope="any"),
-    Command("SET", "config.set", h_set, (Arg("key", text), Arg("value", text, rest=True)),
-            scope="any"),
+    Command("SET", "config.set", h_set,
+            (Arg("key", text), Arg("value", text, optional=True, rest=True)), scope="any"),
     Command("TERMINATE", "terminate", h_terminate, scope="any"),
+    Command("NOTE", "note", h_note, (Arg("text", text, optional=True, rest=True),), scope="any"),
+    Command("RELOG", "relog", h_relog, scope="any"),
+    Command("FLUSH", "flush", h_flush),
+    Command("STATUS-DRIVER", "status.driver", h_status_driver, text=reply.key_values,
+            compact=typed.pairs),
+    Command("GET_CAPABILITY", "capability", h_get_capability, (Arg("field", text, rest=True),),
+            text=reply.bare),
     # Compact protocol only (no text name): see docs/control-protocol.md.
     Command(None, "hello", h_hello, scope="any", compact=typed.plain),
     Command(None, "status", h_status_full, compact=typed.plain),

@@ -15,7 +15,19 @@ def h_get(ctx, key):
     return value
 
 
-def h_set(ctx, key, value):
+def h_set(ctx, key, value=None):
+    """SET <name> <value>; an empty value clears the setting, as `SET freq_list `
+    does in wpa_supplicant."""
+    if value is None:
+        raise CommandError("invalid_argument", "SET needs a value")
+    if value == "":
+        cfg = ctx.daemon.config_of(ctx.iface)
+        try:
+            cfg.get_global(key)         # a known name?
+        except ConfigError as e:
+            raise CommandError("invalid_argument", str(e))
+        cfg.unset_global(key)
+        return
     ctx.daemon.set_global(ctx.iface, key, value)
 
 

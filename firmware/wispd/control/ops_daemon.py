@@ -1,10 +1,12 @@
 """Command handlers for the daemon itself and the asker's own connection: PING,
-INTERFACES, LOG_LEVEL, TERMINATE; ATTACH, DETACH, LEVEL; and the compact
+INTERFACES, LOG_LEVEL, TERMINATE, NOTE, RELOG; ATTACH, DETACH, LEVEL; and the compact
 protocol's hello, subscribe and unsubscribe.
 
 ctx.client is the asker as its codec's server knows it: (server, key).  The
 wpa_ctrl monitors are the daemon's to route (Daemon.control_*); the compact
 subscriptions belong to the compact server."""
+
+import logging
 
 from wispd.control.errors import CommandError
 from wispd.platform import log as wlog
@@ -65,3 +67,13 @@ def h_subscribe(ctx, events=None, level=None, interfaces=None):
 def h_unsubscribe(ctx):
     server, conn = ctx.client
     server.unsubscribe(conn)
+
+
+def h_note(ctx, text=""):
+    """NOTE <text>: a line in the log (test runners mark where a test starts)."""
+    logging.getLogger("wispd").info("NOTE: %s", text)
+
+
+def h_relog(ctx):
+    """RELOG: reopen the log file (it was moved away, as logrotate does)."""
+    wlog.settings.reopen()

@@ -67,8 +67,17 @@ def h_disable_network(ctx, nid):
         ctx.daemon.enable_network(ctx.iface, net, False)
 
 
-def h_select_network(ctx, nid):
-    net = None if nid == "all" else get_network_or_fail(ctx, nid)
+def h_select_network(ctx, nid, params=""):
+    """SELECT_NETWORK <id>|any|all [freq=<f1,f2,..>].  The freq= list, which
+    wpa_supplicant uses to narrow the scan that follows, is checked and then
+    left to the scan scheduler: wispd's scan after a selection covers the
+    network's own scan_freq or every channel, a superset."""
+    for word in params.split():
+        if not word.startswith("freq="):
+            raise CommandError("invalid_argument", "unknown SELECT_NETWORK parameter")
+        if not all(f.isdecimal() for f in word[5:].replace(",", " ").split()):
+            raise CommandError("invalid_argument", "bad freq= list")
+    net = None if nid in ("all", "any") else get_network_or_fail(ctx, nid)
     ctx.iface.select_network(net)
 
 

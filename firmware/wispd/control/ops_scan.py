@@ -1,12 +1,36 @@
-"""Command handlers for scanning and the BSS table: SCAN, SCAN_RESULTS, BSS,
-BSS_FLUSH."""
+"""Command handlers for scanning and the BSS table: SCAN, ABORT_SCAN,
+SCAN_INTERVAL, SCAN_RESULTS, BSS, BSS_FLUSH."""
 
+from wispd.control import scanargs
 from wispd.control.errors import CommandError
 
 
-def h_scan(ctx):
-    if not ctx.iface.manual_scan():
+def h_scan(ctx, params=""):
+    iface = ctx.iface
+    capa = iface.capa
+    try:
+        args = scanargs.parse(params, capa.freqs if capa is not None else ())
+    except ValueError as e:
+        raise CommandError("invalid_argument", str(e))
+    if not iface.manual_scan():
         raise CommandError("busy", "a scan is already pending", "FAIL-BUSY")
+    return None
+
+
+def h_abort_scan(ctx):
+    """ABORT_SCAN: FAIL when no scan of ours is under way, as wpa_supplicant."""
+    iface = ctx.iface
+    if iface.scanner.work is None:
+        if iface.scanner.pending():
+            iface.scanner.cancel()
+            return
+        raise CommandError("no_scan", "no scan in progress")
+    iface.driver.abort_scan()
+
+
+def h_scan_interval(ctx, seconds):
+    if seconds < 0:
+        raise CommandError("invalid_argument", "interval must not be negative")
 
 
 def h_scan_results(ctx):

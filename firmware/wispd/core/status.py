@@ -1,9 +1,27 @@
 """STATUS of one interface as ordered (key, value) pairs, wpa_supplicant 2.10's
 order; the codecs render them (text lines, or a map for the compact protocol)."""
 
+import hashlib
+
 from wispd.config.ssidtext import ssid_txt
 from wispd.core import states as S
 from wispd.core.bss import mac_txt
+
+
+# The namespace wpa_supplicant's WPS code hashes a MAC address in to make the
+# interface's UUID (wps_common.c uuid_gen_mac_addr): a name-based version 5 UUID.
+_UUID_NAMESPACE = bytes.fromhex("526480f8c99b4be5a65558ed5f5d6084")
+
+
+def uuid_from_mac(addr):
+    """The `uuid=` STATUS line's value, as wpa_supplicant derives it from the
+    own address when the configuration names no uuid: SHA-1 over namespace and
+    address, the first 16 bytes with the version (5) and RFC 4122 variant bits."""
+    u = bytearray(hashlib.sha1(_UUID_NAMESPACE + bytes(addr)).digest()[:16])
+    u[6] = 0x50 | (u[6] & 0x0F)
+    u[8] = 0x80 | (u[8] & 0x3F)
+    h = u.hex()
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 def _generation(bss):
@@ -33,6 +51,12 @@ def status_pairs(iface):
             out.extend((("pairwise_cipher", "NONE"), ("group_cipher", "NONE"),
                         ("key_mgmt", "NONE")))
     out.append(("wpa_state", iface.wpa_state))
+    # wpa_supplicant as packaged has P2P and WPS built in and prints both lines
+    # always; without a P2P Device interface the P2P address is the own address
+    # (hostap's test runner reads it before any test runs).
+    out.append(("p2p_device_address", mac_txt(iface.addr)))
     out.append(("address", mac_txt(iface.addr)))
+    uuid = iface.config.globals.get("uuid")
+    out.append(("uuid", uuid or uuid_from_mac(iface.addr)))
     out.extend(iface.refusals.status_lines(iface.config.networks))
     return out

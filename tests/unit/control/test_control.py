@@ -71,13 +71,13 @@ def test_status_disconnected_and_connected(h):
     c = x.client()
     first = c.request("STATUS")
     keys = [line.split("=", 1)[0] for line in first.splitlines()]
-    assert keys[-2:] == ["wpa_state", "address"]
+    assert keys[-4:] == ["wpa_state", "p2p_device_address", "address", "uuid"]
     connected(x, c)
     reply = c.request("STATUS")
     keys = [line.split("=", 1)[0] for line in reply.splitlines()]
     # wpa_supplicant 2.10's order.
     assert keys == ["bssid", "freq", "ssid", "id", "mode", "pairwise_cipher", "group_cipher",
-                    "key_mgmt", "wpa_state", "address"]
+                    "key_mgmt", "wpa_state", "p2p_device_address", "address", "uuid"]
     st = kv(reply)
     assert st["bssid"] == AP1 and st["freq"] == "2412" and st["ssid"] == "cafe"
     assert st["id"] == "0" and st["mode"] == "station" and st["wpa_state"] == "COMPLETED"
@@ -690,8 +690,10 @@ def test_ifname_prefix_and_case(h):
 
 
 def test_every_command_in_the_table_is_covered():
-    """Keeps this file honest: a new command in TABLE needs a test here."""
+    """Keeps this file honest: a new command in TABLE needs a test here (or in
+    test_station_commands.py, the commands test runners use)."""
     src = open(__file__).read()
+    src += open(os.path.join(os.path.dirname(__file__), "test_station_commands.py")).read()
     # name None: compact-only operations, covered in test_compact.py.
     missing = [cmd.name for cmd in commands.TABLE if cmd.name and '"%s' % cmd.name not in src]
     assert missing == []

@@ -84,16 +84,22 @@ def decode(data):
 def split_args(command, rest):
     """Turn the text after the command name into converted args."""
     values = []
+    sep = ""
     for arg in command.args:
         rest = rest.lstrip(" ")
         if not rest:
+            # "SET freq_list " (the separator, then nothing) gives the last
+            # argument as empty text; "SET freq_list" leaves it out.
+            if arg.rest and arg.optional and sep:
+                values.append(arg.conv(""))
+                break
             if arg.optional:
                 break
             raise ParseError("missing argument '%s'" % arg.name)
         if arg.rest:
             token, rest = rest, ""
         else:
-            token, _, rest = rest.partition(" ")
+            token, sep, rest = rest.partition(" ")
         try:
             values.append(arg.conv(token))
         except (ValueError, TypeError) as e:

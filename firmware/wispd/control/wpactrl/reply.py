@@ -17,6 +17,11 @@ def plain(result):
     return "%s\n" % result
 
 
+def ok_or_plain(result):
+    # SCAN: "OK", or with use_id=1 the scan's id.
+    return "OK\n" if result is None else "%s\n" % result
+
+
 def bare(result):
     # GET and GET_NETWORK reply with the value alone, no newline.
     return str(result)
@@ -120,6 +125,10 @@ def signal_poll(info):
         out.append("CENTER_FRQ1=%d\n" % info["center_frq1"])
     if "center_frq2" in info:
         out.append("CENTER_FRQ2=%d\n" % info["center_frq2"])
+    if info.get("avg_rssi"):
+        out.append("AVG_RSSI=%d\n" % info["avg_rssi"])
+    if info.get("avg_beacon_rssi"):
+        out.append("AVG_BEACON_RSSI=%d\n" % info["avg_beacon_rssi"])
     return "".join(out)
 
 

@@ -145,6 +145,13 @@ class Monitor:
         self.unread = 0         # stuck checks in a row that found its queue not empty
 
 
+# The per-interface commands that wpa_supplicant's global socket runs on its
+# first interface when no IFNAME= is given (ctrl_iface.c
+# wpas_global_ctrl_iface_redir_p2p: the P2P device's commands, which are also
+# how test runners clear the networks between tests).
+GLOBAL_REDIRECT = frozenset(("LIST_NETWORKS", "GET_CAPABILITY", "GET_NETWORK", "REMOVE_NETWORK"))
+
+
 class TextControl:
     """A wpa_ctrl socket.  iface is None for the global socket."""
 
@@ -198,6 +205,9 @@ class TextControl:
             if iface is None:
                 return codec.NO_IFNAME_MATCH
         command = request.command
+        if iface is None and command is not None and command.scope == "iface" \
+                and command.name in GLOBAL_REDIRECT and self.daemon.interfaces:
+            iface = self.daemon.interfaces[0]
         # The global socket names no interface: a per-interface command needs
         # IFNAME=, even when the daemon has only one (wpa_supplicant's global
         # socket answers so; docs/control-protocol.md, "Which interface").

@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 TESTBED := $(PY) tests/hwsim/testbed.py
 
-.PHONY: all venv test unit fuzz hwsim powerloss hwsim-shell demo bench soak clean
+.PHONY: all venv test unit fuzz hwsim powerloss hwsim-shell demo bench soak clean hostap-suite
 
 all: test
 
@@ -61,6 +61,14 @@ bench: $(STAMP)
 	WISPD_BENCH_HOST="$$(nproc) cores,$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $$(uname -r)" \
 	  $(TESTBED) --timeout 2100 script bench/guest_bench.py $(BENCH_ARGS); \
 	  rc=$$?; $(PY) bench/stats.py --since $$start || rc=1; exit $$rc
+
+# hostap's own hwsim tests (a hostap tree at 2.10, cff80b4f7: HOSTAP=DIR), against
+# wispd and Debian's wpa_supplicant in one boot; TESTS="a b" for a subset of
+# tests/hostap/tests.txt.  Not part of `make test` (docs/hostap-suite.md).
+hostap-suite: $(STAMP)
+	@test -n "$(HOSTAP)" || { echo "usage: make hostap-suite HOSTAP=/path/to/hostap [TESTS=\"name ...\"]"; exit 2; }
+	$(TESTBED) setup
+	$(PY) tests/hostap/run.py --hostap "$(HOSTAP)" --tests "$(TESTS)"
 
 # Faults in a loop for SOAK_SECONDS (not part of `make test`): reconnect, rekeys,
 # AP restart, radio unplug/replug; fails on lost events, a restart, fd growth or

@@ -3,11 +3,12 @@
 from fuzz_compact import CompactTarget
 from fuzz_config import ConfigTarget
 from fuzz_control_text import ControlTextTarget
+from fuzz_eap import EapTarget
 from fuzz_eapol import EapolTarget
 from fuzz_ies import IesTarget
 from fuzz_provision import ProvisionTarget
 from fuzz_wext import WextTarget
 
 TARGETS = [ControlTextTarget(), CompactTarget(), IesTarget(), EapolTarget(), WextTarget(),
-           ConfigTarget(), ProvisionTarget()]
+           ConfigTarget(), ProvisionTarget(), EapTarget()]
 BY_NAME = {t.name: t for t in TARGETS}

@@ -32,6 +32,9 @@ class FakeDriver(Driver):
     provides_eapol = True
     # Tests set these before the daemon starts the driver.
     world = []
+    # The kernel's cache before any scan of ours (another process scanned);
+    # ScanResult.age_ms says how long ago each was seen.
+    cached = []
     fail_init = False
     reject_assoc = set()
     # How long a scan or an association takes (the fuzz targets set 0).
@@ -81,8 +84,10 @@ class FakeDriver(Driver):
         return out
 
     def get_scan_results(self):
-        params = self.scans[-1] if self.scans else None
-        return self._visible(params)
+        if not self.scans:
+            # Before our first scan the kernel holds only what others saw.
+            return list(self.cached)
+        return self._visible(self.scans[-1])
 
     def associate(self, params):
         self.associations.append(params)

@@ -126,15 +126,31 @@ class BssTable:
         self._of_bssid = {}     # bssid -> [Bss]: the entries of one AP (mostly one)
         self.next_id = 0
         self.scan_count = 0
+        self.fresh_from = 0     # the first scan of the search under way
         self.on_added = on_added
         self.on_removed = on_removed
+        self.set_expiration()
+
+    def set_expiration(self, age=None, count=None):
+        """BSS_EXPIRE_AGE / BSS_EXPIRE_COUNT: an entry goes when not seen for
+        `age` seconds, or when missing from `count` scans that covered its
+        channel.  None puts a setting back to its default (180 s, 2 scans);
+        ValueError for what wpa_supplicant refuses (age < 10, count < 1)."""
+        if age is not None and int(age) < 10:
+            raise ValueError("BSS expiration age must be at least 10 s")
+        if count is not None and int(count) < 1:
+            raise ValueError("BSS expiration scan count must be at least 1")
+        self.expire_age = float(EXPIRATION_AGE if age is None else int(age))
+        self.expire_count = EXPIRATION_SCAN_COUNT if count is None else int(count)
 
     def fresh(self):
-        """The BSSes the latest scan saw: the only ones worth joining.  An entry
-        kept for aging may describe an AP that is gone or has changed (a
-        restarted AP with other security), as wpa_supplicant also only selects
-        from the last scan's results."""
-        return [b for b in self if b.seen_in_scan == self.scan_count]
+        """The BSSes the latest scan saw (or the scans of one search, see
+        update(continues=)): the only ones worth joining.  An entry kept for
+        aging may describe an AP that is gone or has changed (a restarted AP
+        with other security), as wpa_supplicant also only selects from the
+        last scan's results."""
+        start = self.fresh_from
+        return [b for b in self if b.seen_in_scan >= start]
 
     def __len__(self):
         return len(self.by_bssid)
@@ -155,11 +171,16 @@ class BssTable:
                 return bss
         return None
 
-    def update(self, results, scanned_freqs, now, keep=None):
+    def update(self, results, scanned_freqs, now, keep=None, continues=False):
         """Merge one scan's results; age out entries the scan should have seen.
-        scanned_freqs empty means every channel was scanned.  keep: the BSS we
-        are connected to, never aged out (see _kept)."""
+        scanned_freqs empty means every channel was scanned, None that no entry
+        missed this one (the kernel's cache read, an aborted scan).  keep: the
+        BSS we are connected to, never aged out (see _kept).  continues: a
+        later step of one search (scanning.py), whose earlier steps' BSSes stay
+        fresh.  `results` may be any iterable: it is walked once."""
         self.scan_count += 1
+        if not continues:
+            self.fresh_from = self.scan_count
         named, hidden = [], []
         for result in results:
             parsed = ies.parse(result.ies or result.beacon_ies)     # once, kept by the Bss
@@ -172,10 +193,11 @@ class BssTable:
         # response made, whatever order the driver listed them in.
         for result, parsed in named + hidden:
             self._merge(result, parsed, now).seen_in_scan = self.scan_count
-        covered = set(scanned_freqs)
-        for bss in self.by_bssid.values():
-            if bss.seen_in_scan != self.scan_count and (not covered or bss.freq in covered):
-                bss.missed += 1
+        if scanned_freqs is not None:
+            covered = set(scanned_freqs)
+            for bss in self.by_bssid.values():
+                if bss.seen_in_scan != self.scan_count and (not covered or bss.freq in covered):
+                    bss.missed += 1
         self.expire(now, keep)
 
     def _merge(self, result, parsed, now):
@@ -212,7 +234,7 @@ class BssTable:
         for bss in list(self.by_bssid.values()):
             if bss is kept:
                 continue
-            if bss.missed >= EXPIRATION_SCAN_COUNT or now - bss.last_update > EXPIRATION_AGE:
+            if bss.missed >= self.expire_count or now - bss.last_update > self.expire_age:
                 self.remove(bss)
 
     def remove(self, bss):

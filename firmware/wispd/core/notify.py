@@ -56,8 +56,19 @@ class BssRemoved(Notification):
     level = DEBUG
 
 
-class ScanStarted(Notification):
+class _ScanId:
+    """id: the scan id a SCAN use_id=1 got (None otherwise, and then not a field)."""
     __slots__ = ()
+
+    def __init__(self, id=None):
+        self.id = id
+
+    def fields(self):
+        return {} if self.id is None else {"id": self.id}
+
+
+class ScanStarted(_ScanId, Notification):
+    __slots__ = ("id",)
     name = "scan_started"
 
 
@@ -67,8 +78,8 @@ class ScanFailed(Notification):
     name = "scan_failed"
 
 
-class ScanResults(Notification):
-    __slots__ = ()
+class ScanResults(_ScanId, Notification):
+    __slots__ = ("id",)
     name = "scan_results"
 
 

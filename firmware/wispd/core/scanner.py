@@ -9,6 +9,9 @@ module uses nothing else of it:
     current_bssid()                            the BSS kept in the table while linked
     scan_allowed()                             False while the radio is off or blocked
     scan_results(plan)                         a scan of ours finished with results
+
+For the control layer (SCAN with its arguments, ABORT_SCAN, FLUSH, BSS_EXPIRE_*):
+manual_scan(), abort(), clear() and, on the BSS table, set_expiration().
 """
 
 import logging
@@ -31,14 +34,24 @@ class Scanner:
         self.states = states
         self.work = None          # our scan in flight (radio work)
         self.plan = None          # what it asked for
+        self.queued = None        # the ScanRequest the timer holds
+        self.resume = None        # the request a TYPE=ONLY scan displaced
+        self.user_abort = False   # abort() asked the kernel to stop our scan
+        self.last_scan_id = 0     # use_id=1: the id of the last such SCAN
 
     def request(self, request):
         """Carry out a scanning.ScanRequest: a timer, then radio work."""
+        if request.only and self.queued is not None and not self.queued.only \
+                and self.eloop.is_timeout_registered(self._timer):
+            # A scan that selects nothing must not cost the station its search.
+            self.resume = self.queued
         self.eloop.cancel_timeout(self._timer)
+        self.queued = request
         self.eloop.register_timeout(request.delay, self._timer, request)
 
     def cancel(self):
         self.eloop.cancel_timeout(self._timer)
+        self.queued = self.resume = None
 
     def forget(self):
         """The radio work queue was emptied: no scan of ours is in flight."""
@@ -47,7 +60,49 @@ class Scanner:
     def pending(self):
         return self.radio.pending("scan") or self.eloop.is_timeout_registered(self._timer)
 
+    # ------------------------------------------------------------------ control
+    def manual_scan(self, freqs=None, only=False, passive=False, ssids=None, flush=False,
+                    use_id=False):
+        """SCAN [TYPE=ONLY] [freq=...] [passive=1] [ssid <hex>...] [only_new=1] [use_id=1].
+        freqs: MHz list (None/[]: every channel); only: report the results and
+        select nothing; passive: probe nothing; ssids: probe these SSIDs (bytes)
+        only; flush: the kernel drops BSSes not seen by this scan; use_id: the
+        ScanStarted/ScanResults of this scan carry a new id.
+        Returns False (busy: a scan of ours is queued or running, or the
+        interface is disabled), else the id (use_id) or True."""
+        if self.states.state == S.INTERFACE_DISABLED or self.radio.pending("scan"):
+            return False
+        scan_id = None
+        if use_id:
+            self.last_scan_id += 1
+            scan_id = self.last_scan_id
+        self.request(self.scheduler.manual(freqs, only, passive, ssids, flush, scan_id))
+        return scan_id if use_id else True
+
+    def abort(self):
+        """ABORT_SCAN: stop our scan in flight.  Its results so far are read and
+        reported (ScanResults, as wpa_supplicant does after an abort) when the
+        kernel confirms.  False when no scan of ours runs."""
+        if self.work is None or self.plan is None or self.plan.cached:
+            return False
+        self.user_abort = True
+        self.owner.driver.abort_scan()
+        return True
+
+    def clear(self):
+        """FLUSH: abort our scan, drop the queued one, empty the BSS table (but
+        the entry of the BSS we are linked to), BSS expiry back to its defaults,
+        pacing afresh.  The station's next scan request starts anew."""
+        self.abort()
+        self.cancel()
+        self.bss.flush(0, self.eloop.now(), keep=self.owner.current_bssid())
+        self.bss.set_expiration()
+        self.scheduler.rescan_count = 0
+        self.scheduler.steps = None
+
+    # ------------------------------------------------------------------ the scan
     def _timer(self, request):
+        self.queued = None
         if not self.owner.scan_allowed() or self.radio.pending("scan"):
             return
         self.radio.add("scan", self._start, request)
@@ -58,9 +113,16 @@ class Scanner:
         usable = [n for n in networks if owner.available(n)]
         store = owner.state_store
         recent = store.recent_freqs(networks) if store is not None else []
-        plan = self.scheduler.plan(work.data, usable, recent, owner.capa.max_scan_ssids)
+        capa = owner.capa
+        plan = self.scheduler.plan(work.data, usable, recent, capa.max_scan_ssids,
+                                   supported=capa.freqs, partial=not capa.wext,
+                                   now=self.eloop.now())
+        if plan.cached:
+            self._take_cache(work, plan)
+            return
+        log.debug("scan %r", plan)
         try:
-            owner.driver.scan(ScanParams(ssids=plan.ssids, freqs=plan.freqs))
+            owner.driver.scan(ScanParams(ssids=plan.ssids, freqs=plan.freqs, flush=plan.flush))
         except DriverBusy:
             log.debug("scan busy, retrying")
             work.done()
@@ -73,9 +135,36 @@ class Scanner:
             return
         self.work = work
         self.plan = plan
+        self.user_abort = False
         if self.states.state in (S.DISCONNECTED, S.INACTIVE):
             self.states.move(S.SCANNING)
-        self.notify(nt.ScanStarted())
+        self.notify(nt.ScanStarted(plan.scan_id))
+
+    def _take_cache(self, work, plan):
+        """The first step of a cold start: what the kernel saw lately (another
+        process's scan, a restarted daemon), without a scan of our own."""
+        try:
+            results = self._fresh(self.owner.driver.get_scan_results(), plan)
+        except DriverError as e:
+            log.debug("no cached scan results: %s", e)
+            results = []
+        log.debug("cold start: %d BSSes in the kernel's cache seen within %.0f s",
+                  len(results), plan.max_age)
+        self.bss.update(results, None, self.eloop.now(), keep=self.owner.current_bssid())
+        found = bool(results)
+        del results
+        work.done()
+        if found:
+            self.owner.scan_results(plan)
+        else:
+            self.request(self.scheduler.nothing_found(plan, self.eloop.now()))
+
+    @staticmethod
+    def _fresh(results, plan):
+        if plan.max_age is None:
+            return results
+        limit = plan.max_age * 1000.0
+        return [r for r in results if (r.age_ms or 0) <= limit]
 
     def done(self, event):
         """The driver's ScanDone: ours, or somebody else's (iw, another
@@ -88,23 +177,33 @@ class Scanner:
 
     def aborted(self):
         if self.work is not None:
-            self._finished(True)
+            # Aborted on request: a scan that ended early, results and all.
+            self._finished(not self.user_abort)
 
     def _finished(self, aborted):
         work, self.work = self.work, None
         plan = self.plan
+        user_abort, self.user_abort = self.user_abort, False
         if aborted:
             self.notify(nt.ScanFailed(-1, 1))
         else:
-            results = self.owner.driver.get_scan_results()
-            self.bss.update(results, plan.freqs, self.eloop.now(),
-                            keep=self.owner.current_bssid())
-            self.notify(nt.ScanResults())
-            self.scheduler.scan_done(plan)
+            results = self._fresh(self.owner.driver.get_scan_results(), plan)
+            # An aborted scan did not cover its channels: no entry missed it.
+            self.bss.update(results, None if user_abort else plan.freqs, self.eloop.now(),
+                            keep=self.owner.current_bssid(),
+                            continues=bool(plan.step))
+            del results
+            self.notify(nt.ScanResults(plan.scan_id))
+            if not user_abort:
+                self.scheduler.scan_done(plan)
         work.done()
         if self.states.state == S.SCANNING:
             self.states.move(S.DISCONNECTED)
         if aborted:
             self.request(self.scheduler.scan_aborted(plan))
+        elif plan.only:
+            resume, self.resume = self.resume, None
+            if resume is not None:
+                self.request(resume)
         else:
             self.owner.scan_results(plan)

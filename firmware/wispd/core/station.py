@@ -195,11 +195,16 @@ class Interface:
             if not any(not n.disabled for n in self.config.networks):
                 self.states.move(S.INACTIVE)
                 return
-            self.notify(nt.NetworkNotFound())
+            if plan is None or not plan.cached:     # the kernel's cache is no scan
+                self.notify(nt.NetworkNotFound())
             has_usable = any(self.available(n) for n in self.config.networks)
             self.request_scan(self.scans.nothing_found(plan, self.eloop.now(),
                                                        self.health.reenable_times(), has_usable))
             return
+        more = self.scans.keep_looking(plan, cand, self.config.networks, self.available,
+                                       self.health.ignored())
+        if more is not None:        # a later step of the cold-start search may do better
+            return self.request_scan(more)
         self.scans.candidate_found()
         self.connect(cand.network, cand.bss, cand.plan)
 
@@ -461,12 +466,9 @@ class Interface:
         self.request_scan(self.scans.restart())
         return True
 
-    def manual_scan(self):
-        """SCAN: False while one is already pending (FAIL-BUSY)."""
-        if self.wpa_state == S.INTERFACE_DISABLED or self.radio.pending("scan"):
-            return False
-        self.request_scan(self.scans.manual())
-        return True
+    def manual_scan(self, **options):
+        """SCAN with its options (Scanner.manual_scan): False when busy (FAIL-BUSY)."""
+        return self.scanner.manual_scan(**options)
 
     def networks_changed(self):
         """Networks were added, enabled or changed: pick again if idle."""

@@ -54,11 +54,12 @@ class Capabilities:
 
 
 class ScanParams:
-    __slots__ = ("ssids", "freqs")
+    __slots__ = ("ssids", "freqs", "flush")
 
-    def __init__(self, ssids=(b"",), freqs=()):
-        self.ssids = list(ssids)          # b"" is the wildcard SSID
+    def __init__(self, ssids=(b"",), freqs=(), flush=False):
+        self.ssids = list(ssids)          # b"" is the wildcard SSID; none: a passive scan
         self.freqs = list(freqs)          # empty: every supported channel
+        self.flush = flush                # the kernel drops BSSes this scan did not see
 
 
 class ScanResult:

@@ -43,40 +43,45 @@ def search(sched, clock, request, rounds, usable=(HOME,), recent=(2437,), max_ss
 
 
 def kinds(steps):
-    return ["fast" if p.fast else "full" for _, p in steps]
+    return ["cached" if p.cached else "fast" if p.fast else "full" for _, p in steps]
 
 
-def test_start_up_fast_scan_then_an_immediate_full_scan():
+def test_start_up_cache_recent_then_everything_when_channels_are_unknown():
     s, clock = ScanScheduler(), Clock()
     req = s.start()
-    assert (req.delay, req.freqs, req.manual) == (0, None, False)
-    plan = s.plan(req, [HOME], [2437, 5180], 4)
-    assert plan.freqs == [2437, 5180] and plan.fast and not plan.manual
+    assert (req.delay, req.freqs, req.manual, req.step) == (0, None, False, 0)
+    cache = s.plan(req, [HOME], [2437, 5180], 4)
+    assert cache.cached and cache.fast and cache.max_age == scanning.CACHE_FRESH
+    s.scan_done(cache)
+    nxt = s.nothing_found(cache, clock.now)
+    assert (nxt.delay, nxt.step) == (0, 1) and s.rescan_count == 0
+    plan = s.plan(nxt, [HOME], [2437, 5180], 4)
+    assert plan.freqs == [2437, 5180] and plan.fast and not plan.cached
     assert plan.ssids == [b""]
     s.scan_done(plan)
     assert s.need_full_scan          # a fast scan proves nothing
     nxt = s.nothing_found(plan, clock.now)
-    assert (nxt.delay, nxt.freqs) == (0, [])
     full = s.plan(nxt, [HOME], [2437, 5180], 4)
-    assert full.freqs == [] and not full.fast
+    assert full.freqs == [] and not full.fast and full.last
     s.scan_done(full)
     assert not s.need_full_scan
-    # From there on the pacing runs; the first step was spent on the full scan.
+    # From there on the pacing runs from its first step.
     nxt = s.nothing_found(full, clock.now)
-    assert (nxt.delay, nxt.freqs) == (1, None)
+    assert (nxt.delay, nxt.freqs, nxt.step) == (0.1, None, None)
 
 
 def test_start_up_sequence():
     s, clock = ScanScheduler(), Clock()
-    steps = search(s, clock, s.start(), 9)
-    assert kinds(steps) == ["fast", "full", "full", "fast", "fast", "full", "fast", "fast", "full"]
-    assert [d for d, _ in steps] == [0, 0, 1, 2, 3, 5, 5, 10, 10]
+    steps = search(s, clock, s.start(), 10)
+    assert kinds(steps) == ["cached", "fast", "full", "fast", "full", "fast", "fast", "full",
+                            "fast", "fast"]
+    assert [d for d, _ in steps] == [0, 0, 0, 0.1, 1, 2, 3, 5, 5, 10]
 
 
 def test_without_recent_frequencies_every_scan_is_full():
     s, clock = ScanScheduler(), Clock()
     steps = search(s, clock, s.start(), 4, recent=())
-    assert kinds(steps) == ["full"] * 4
+    assert kinds(steps) == ["cached"] + ["full"] * 3
     assert all(p.freqs == [] for _, p in steps)
 
 
@@ -96,8 +101,8 @@ def test_after_a_loss_the_recent_channel_first_and_every_third_rescan_full():
 def test_pacing_sequence_and_cap():
     s, clock = ScanScheduler(), Clock()
     start = clock.now
-    steps = search(s, clock, s.start(), 12, recent=())
-    delays = [d for d, _ in steps][1:]
+    steps = search(s, clock, s.start(), 13, recent=())
+    delays = [d for d, _ in steps][2:]
     assert delays == [0.1, 1, 2, 3, 5, 5, 10, 10, 10, 10, 10]
     assert max(delays) == RESCAN_CAP
     assert clock.now - start == pytest.approx(sum(delays))
@@ -184,7 +189,8 @@ def test_resets():
 
 def test_retries():
     s = ScanScheduler()
-    fast = s.plan(s.start(), [net("a", 0, scan_freq=[2412])], [2437], 4)
+    s.need_full_scan = False
+    fast = s.plan(s.nothing_found(None, 0.0), [net("a", 0, scan_freq=[2412])], [2437], 4)
     busy = s.scan_busy(fast)
     assert busy.delay == 1.0 and busy.fast and busy.freqs == [2437, 2412]
     again = s.plan(busy, [net("a", 0, scan_freq=[2412])], [5180], 4)
@@ -212,3 +218,179 @@ def test_module_imports_nothing_below_core():
     names = [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
     names += [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     assert names == ["wispd.core"]
+
+
+# ------------------------------------------------------------------ the cold-start plan
+SUPPORTED = (2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462, 2467, 2472,
+             5180, 5200, 5220, 5240, 5260, 5280, 5300, 5320, 5500, 5745, 5765, 5785, 5805, 5825)
+
+
+def net_p(ssid, net_id, priority=0, freq_list=None):
+    n = net(ssid, net_id)
+    n.set("priority", str(priority))
+    if freq_list:
+        n.set("freq_list", " ".join(str(f) for f in freq_list))
+    return n
+
+
+def cold_search(sched, usable, recent=(), supported=SUPPORTED, partial=True):
+    """Every step of a cold start that finds nothing: [plan]."""
+    plans = []
+    req = sched.start()
+    while req.step is not None:
+        plan = sched.plan(req, list(usable), list(recent), 4, supported, partial, now=100.0)
+        plans.append(plan)
+        sched.scan_done(plan)
+        req = sched.nothing_found(plan, 100.0)
+    return plans
+
+
+def test_cold_start_order_cache_recent_common_24_common_5_rest():
+    plans = cold_search(ScanScheduler(), [HOME], recent=[5500, 2437])
+    assert plans[0].cached
+    assert [p.freqs for p in plans[1:]] == [
+        [5500, 2437], [2412, 2462], [5180, 5200, 5220, 5240, 5745, 5765, 5785, 5805],
+        [2417, 2422, 2427, 2432, 2442, 2447, 2452, 2457, 2467, 2472,
+         5260, 5280, 5300, 5320, 5825]]
+    assert [p.fast for p in plans] == [True] * 4 + [False]
+    assert [p.last for p in plans] == [False] * 4 + [True]
+    # Every channel exactly once.
+    scanned = [f for p in plans for f in p.freqs]
+    assert sorted(scanned) == sorted(SUPPORTED)
+
+
+def test_cold_start_skips_channels_the_radio_cannot_use():
+    supported = (2412, 2437, 2462, 2467, 5180, 5200)      # no UNII-3, say
+    plans = cold_search(ScanScheduler(), [HOME], recent=[5745], supported=supported)
+    assert [p.freqs for p in plans[1:]] == [[2412, 2437, 2462], [5180, 5200], [2467]]
+
+
+def test_cold_start_on_wext_degrades_to_recent_then_everything():
+    plans = cold_search(ScanScheduler(), [HOME], recent=[2437], partial=False)
+    assert [p.cached for p in plans] == [True, False, False]
+    assert [p.freqs for p in plans[1:]] == [[2437], []]
+
+
+def test_cold_start_with_scan_freq_on_every_network_is_one_scan_of_those():
+    a = net("a", 0, scan_freq=[2412, 5180])
+    plans = cold_search(ScanScheduler(), [a], recent=[2437])
+    assert [p.freqs for p in plans[1:]] == [[2412, 5180]]
+
+
+def test_cold_start_with_freq_list_on_every_network_scans_only_those():
+    a = net_p("a", 0, freq_list=[2462, 5180])
+    b = net_p("b", 1, freq_list=[2412])
+    plans = cold_search(ScanScheduler(), [a, b])
+    assert [p.freqs for p in plans[1:]] == [[2412, 2462], [5180]]
+    plans = cold_search(ScanScheduler(), [a, b, HOME])     # one without: everything
+    assert len(plans) == 4 and len(plans[-1].freqs) > 10
+
+
+def test_cold_start_keeps_hidden_ssids_in_every_step():
+    hidden = net("h", 0, hidden=True)
+    plans = cold_search(ScanScheduler(), [hidden])
+    assert all(p.ssids == [b"", b"h"] for p in plans[1:])
+
+
+def test_later_steps_ignore_kernel_cache_from_before_the_search():
+    s = ScanScheduler()
+    req = s.start()
+    s.plan(req, [HOME], [], 4, SUPPORTED, now=50.0)
+    plan = s.plan(scanning.ScanRequest(0, step=1), [HOME], [], 4, SUPPORTED, now=53.0)
+    assert plan.max_age == pytest.approx(3.0 + scanning.CACHE_FRESH)
+
+
+class FakeBss:
+    def __init__(self, bssid=b"\x02\0\0\0\0\x01"):
+        self.bssid = bssid
+
+
+class FakeCand:
+    def __init__(self, network, bssid=b"\x02\0\0\0\0\x01"):
+        self.network = network
+        self.bss = FakeBss(bssid)
+
+
+def step_plan(s, step, usable):
+    req = s.start() if step == 0 else scanning.ScanRequest(0, step=step)
+    return s.plan(req, usable, [], 4, SUPPORTED, now=0.0)
+
+
+def test_keep_looking_stops_at_the_highest_priority():
+    low, high = net_p("low", 0, 1), net_p("high", 1, 5)
+    s = ScanScheduler()
+    step_plan(s, 0, [low, high])
+    plan = step_plan(s, 1, [low, high])                  # 2.4 GHz common
+    assert s.keep_looking(plan, FakeCand(high), [low, high]) is None
+    assert s.steps is None                                # the search is over
+
+
+def test_keep_looking_goes_on_while_a_higher_priority_could_show_up():
+    low, high = net_p("low", 0, 1), net_p("high", 1, 5)
+    s = ScanScheduler()
+    step_plan(s, 0, [low, high])
+    plan = step_plan(s, 1, [low, high])
+    nxt = s.keep_looking(plan, FakeCand(low), [low, high])
+    assert (nxt.delay, nxt.step) == (0, 2)
+    # ... unless that network is not available now (temporarily disabled)
+    assert s.keep_looking(plan, FakeCand(low), [low, high], lambda n: n is low) is None
+
+
+def test_keep_looking_knows_freq_list_and_ignored_bsses():
+    low = net_p("low", 0, 1)
+    high = net_p("high", 1, 5, freq_list=[2412])          # scanned in step 1 already
+    s = ScanScheduler()
+    step_plan(s, 0, [low, high])
+    plan = step_plan(s, 1, [low, high])
+    assert plan.freqs == [2412, 2437, 2462]
+    assert s.keep_looking(plan, FakeCand(low), [low, high]) is None
+    s = ScanScheduler()
+    step_plan(s, 0, [low])
+    plan = step_plan(s, 1, [low])
+    bad = b"\x02\0\0\0\0\x09"
+    nxt = s.keep_looking(plan, FakeCand(low, bad), [low], ignored={bad})
+    assert nxt.step == 2       # a BSS that failed lately: look for another first
+
+
+def test_keep_looking_outside_a_search_or_at_its_end_connects():
+    low, high = net_p("low", 0, 1), net_p("high", 1, 5)
+    s = ScanScheduler()
+    manual = s.plan(s.manual(), [low, high], [], 4)
+    assert s.keep_looking(manual, FakeCand(low), [low, high]) is None
+    plans = cold_search(s, [low, high])
+    assert s.keep_looking(plans[-1], FakeCand(low), [low, high]) is None
+
+
+def test_a_refused_step_is_skipped_and_a_busy_one_retried():
+    s = ScanScheduler()
+    step_plan(s, 0, [HOME])
+    plan = step_plan(s, 2, [HOME])
+    failed = s.scan_failed(plan)
+    assert (failed.delay, failed.step) == (0, 3)
+    busy = s.scan_busy(plan)
+    assert (busy.delay, busy.step) == (scanning.BUSY_RETRY, 2)
+    again = s.plan(busy, [HOME], [], 4, SUPPORTED)
+    assert again.freqs == plan.freqs
+    last = step_plan(s, 4, [HOME])
+    assert last.last
+    failed = s.scan_failed(last)
+    assert (failed.delay, failed.freqs, failed.step) == (scanning.FAILED_RETRY, [], None)
+
+
+def test_manual_scan_options():
+    s = ScanScheduler()
+    a = net("a", 0, scan_freq=[2412])
+    hidden = net("h", 1, hidden=True)
+    plan = s.plan(s.manual([2437, 2462], only=True, flush=True, scan_id=7), [a], [], 4)
+    # Frequencies given by the user are not widened by scan_freq.
+    assert plan.freqs == [2437, 2462] and plan.only and plan.flush and plan.scan_id == 7
+    assert s.plan(s.manual(passive=True), [hidden], [], 4).ssids == []
+    assert s.plan(s.manual(ssids=[b"x", b"y"]), [hidden], [], 4).ssids == [b"x", b"y"]
+    assert s.plan(s.manual(), [hidden], [], 4).ssids == [b"", b"h"]
+    busy = s.scan_busy(s.plan(s.manual([2412], passive=True, scan_id=3), [a], [], 4))
+    assert (busy.freqs, busy.passive, busy.scan_id, busy.manual) == ([2412], True, 3, True)
+
+
+def test_common_channels_are_the_usual_ones():
+    assert scanning.COMMON_24 == (2412, 2437, 2462)
+    assert [(f - 5000) // 5 for f in scanning.COMMON_5] == [36, 40, 44, 48, 149, 153, 157, 161]

@@ -278,6 +278,21 @@ def _freqs_field(name: str):
 
 # --- network fields ----------------------------------------------------------------
 
+def check_bgscan(value: str):
+    """bgscan="simple:<short>:<threshold>:<long>" (seconds, dBm, seconds), as
+    wpa_supplicant's; "" turns it off.  Other modules (learn) are refused here
+    rather than silently ignored at connect time."""
+    data = decode_string(value, "bgscan")
+    text = data.decode("ascii", "replace")
+    parts = text.split(":")
+    if text and parts[0] != "simple":
+        raise ConfigError("unsupported bgscan module '%s' (simple:SHORT:THRESHOLD:LONG)"
+                          % parts[0])
+    if len(parts) > 4 or not all(re.fullmatch(r"-?[0-9]+", p) for p in parts[1:]):
+        raise ConfigError("invalid bgscan '%s' (simple:SHORT:THRESHOLD:LONG)" % text)
+    return encode_string(data)
+
+
 # Supported network fields, in the order wpa_supplicant writes them.
 NETWORK_FIELDS = {
     "ssid": _string_field("ssid", SSID_MAX_LEN),
@@ -297,6 +312,7 @@ NETWORK_FIELDS = {
     # A plain string field (quoted, P"" or hex); wpa_cli exports it as WPA_ID_STR.
     "id_str": _string_field("id_str"),
     "ieee80211w": _int_field("ieee80211w", 0, 2),
+    "bgscan": check_bgscan,
 }
 
 # Fields whose value GET_NETWORK never reveals (wpa_supplicant's *_KEY fields).
@@ -327,7 +343,7 @@ fragment_size ocsp ocsp2 mode no_auto_peer mesh_fwding mesh_rssi_threshold
 proactive_key_caching ocv peerkey mixed_cell frequency fixed_freq enable_edmg
 edmg_channel acs mesh_basic_rates dot11MeshMaxRetries dot11MeshRetryTimeout
 dot11MeshConfirmTimeout dot11MeshHoldingTimeout wpa_ptk_rekey wpa_deny_ptk0_rekey
-group_rekey bgscan ignore_broadcast_ssid go_p2p_dev_addr p2p_client_list psk_list
+group_rekey ignore_broadcast_ssid go_p2p_dev_addr p2p_client_list psk_list
 disable_ht disable_ht40 disable_sgi disable_ldpc ht40_intolerant tx_stbc rx_stbc
 disable_max_amsdu ampdu_factor ampdu_density ht_mcs disable_vht vht_capa vht_capa_mask
 vht_rx_mcs_nss_1 vht_rx_mcs_nss_2 vht_rx_mcs_nss_3 vht_rx_mcs_nss_4 vht_rx_mcs_nss_5
@@ -442,6 +458,16 @@ def check_autoscan(value: str):
     return value
 
 
+# wispd's roaming keys (issue 17, docs/roaming.md): dBm below which a better
+# BSS of the network is looked for, the CQM hysteresis, and how much better
+# (dB) a candidate must be (0: wpa_supplicant's table by signal level).
+ROAM_FIELDS = {
+    "roam_threshold": _int_field("roam_threshold", -120, 0),
+    "roam_hysteresis": _int_field("roam_hysteresis", 0, 30),
+    "roam_min_diff": _int_field("roam_min_diff", 0, 60),
+}
+
+
 GLOBAL_FIELDS = {
     "ctrl_interface": check_ctrl_interface,
     "ctrl_interface_group": _check_plain("ctrl_interface_group"),
@@ -450,11 +476,13 @@ GLOBAL_FIELDS = {
     "ap_scan": _int_field("ap_scan", 0, 2),
     "autoscan": check_autoscan,
     "sae_pwe": _int_field("sae_pwe", 0, 3),
+    "bgscan": check_bgscan,
+    **ROAM_FIELDS,
 }
 
 # Global keys hostap 2.10 knows and wispd does not implement: kept verbatim.
 UNSUPPORTED_GLOBAL_FIELDS = frozenset("""
-no_ctrl_interface eapol_version bgscan user_mpm max_peer_links mesh_max_inactivity
+no_ctrl_interface eapol_version user_mpm max_peer_links mesh_max_inactivity
 mesh_fwding dot11RSNASAERetransPeriod disable_scan_offload fast_reauth
 opensc_engine_path pkcs11_engine_path pkcs11_module_path openssl_ciphers pcsc_reader
 pcsc_pin external_sim driver_param dot11RSNAConfigPMKLifetime

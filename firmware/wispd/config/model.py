@@ -195,6 +195,12 @@ class Network:
     def freq_list(self):
         return [int(f) for f in self._fields.get("freq_list", "").split()]
 
+    @property
+    def bgscan(self):
+        """The network's bgscan text, None when unset (the global one applies)."""
+        raw = self._fields.get("bgscan")
+        return None if raw is None else decode_string(raw, "bgscan").decode("ascii", "replace")
+
 
 class Config:
     """Globals (ordered, raw strings), networks, and opaque cred/blob blocks."""
@@ -266,6 +272,15 @@ class Config:
     @property
     def sae_pwe(self) -> int:
         return _int_or(self.globals.get("sae_pwe"), 0)
+
+    @property
+    def bgscan(self):
+        raw = self.globals.get("bgscan")
+        return None if raw is None else decode_string(raw, "bgscan").decode("ascii", "replace")
+
+    def roam_setting(self, name: str, default: int) -> int:
+        """roam_threshold, roam_hysteresis, roam_min_diff (docs/roaming.md)."""
+        return _int_or(self.globals.get(name), default)
 
     # --- networks --------------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from wispd.control.ops_daemon import (h_attach, h_detach, h_hello, h_interfaces,
                                       h_log_level, h_note, h_ping, h_relog, h_subscribe,
                                       h_terminate, h_unsubscribe)
 from wispd.control.ops_iface import h_flush, h_get_capability, h_status_driver
-from wispd.control.ops_link import (h_disconnect, h_reassociate, h_reconnect, h_signal_poll,
-                                    h_status, h_status_full)
+from wispd.control.ops_link import (h_disconnect, h_reassociate, h_reconnect, h_roam,
+                                    h_signal_poll, h_status, h_status_full)
 from wispd.control.ops_network import (h_add_network, h_disable_network, h_enable_network,
                                        h_get_network, h_list_networks, h_networks_apply,
                                        h_remove_network, h_select_network, h_set_network)
@@ -90,6 +90,7 @@ TABLE = [
     Command("DISCONNECT", "disconnect", h_disconnect),
     Command("RECONNECT", "reconnect", h_reconnect),
     Command("REASSOCIATE", "reassociate", h_reassociate),
+    Command("ROAM", "roam", h_roam, (Arg("bssid", text),)),
     Command("SIGNAL_POLL", "signal_poll", h_signal_poll, text=reply.signal_poll),
     Command("INTERFACES", "interfaces", h_interfaces, text=reply.lines, scope="any"),
     Command("LOG_LEVEL", "log_level", h_log_level,

@@ -81,3 +81,20 @@ def h_reconnect(ctx):
 def h_reassociate(ctx):
     if not ctx.iface.reconnect(force=True):
         raise CommandError("interface_disabled", "the interface is disabled")
+
+
+def _mac(value):
+    parts = value.split(":")
+    if len(parts) != 6 or not all(len(p) == 2 for p in parts):
+        raise CommandError("invalid_argument", "not a BSSID: %r" % value)
+    try:
+        return bytes(int(p, 16) for p in parts)
+    except ValueError:
+        raise CommandError("invalid_argument", "not a BSSID: %r" % value) from None
+
+
+def h_roam(ctx, bssid):
+    """ROAM <bssid>: reassociate to that BSS of the current network (issue 17)."""
+    why = ctx.iface.link.roam_command(_mac(bssid))
+    if why is not None:
+        raise CommandError("roam_failed", why)

@@ -119,12 +119,14 @@ class Connection:
         self.sae = None
         self.eap = None                 # core/eapauth.EapAuth on an 802.1X AKM
         self.eap_pmksa = None           # the 802.1X PMKSA offered in the association
+        self.prev_bssid = None          # a roam: the BSS we leave (Reassociation Request)
 
     # ------------------------------------------------------------------ start
     def start(self):
         network, bss, plan = self.network, self.bss, self.plan
         try:
             params = security.assoc_params(network, bss, plan)
+            params.prev_bssid = self.prev_bssid
         except security.SecurityError as e:
             log.warning("%s: cannot connect to %s: %s", self.ifname, bss.bssid_txt, e)
             self._fail(CONN_FAILED)

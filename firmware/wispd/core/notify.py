@@ -196,6 +196,20 @@ class SignalChange(Notification):
     name = "signal_change"
 
 
+class BeaconLoss(Notification):
+    """The kernel missed the AP's beacons (CQM beacon loss)."""
+    __slots__ = ()
+    name = "beacon_loss"
+
+
+class RoamDecided(Notification):
+    """wispd's own: the link monitor chose to move to another BSS of the network
+    (reason: "signal", "command", "btm"); the wpa_ctrl codec renders nothing."""
+    __slots__ = ("bssid", "target", "reason")
+    name = "roam_decided"
+    level = DEBUG
+
+
 class RegdomChange(Notification):
     __slots__ = ("init", "type", "alpha2")
     name = "regdom_change"

@@ -49,8 +49,10 @@ TRANSITIONS = {
     ASSOCIATED: frozenset((FOUR_WAY, COMPLETED) + _ANY_DOWN),
     FOUR_WAY: frozenset((GROUP_HANDSHAKE, COMPLETED) + _ANY_DOWN),
     GROUP_HANDSHAKE: frozenset((FOUR_WAY, COMPLETED) + _ANY_DOWN),
-    # Rekeys on a live link pass through the handshake states, as in wpa_supplicant.
-    COMPLETED: frozenset((FOUR_WAY, GROUP_HANDSHAKE) + _ANY_DOWN),
+    # Rekeys on a live link pass through the handshake states, as in wpa_supplicant;
+    # a roam is a new attempt of the same network, straight from COMPLETED, and a
+    # full-MAC driver's own roam reports the new association (issue 17).
+    COMPLETED: frozenset((FOUR_WAY, GROUP_HANDSHAKE, ASSOCIATED) + _START + _ANY_DOWN),
     INTERFACE_DISABLED: frozenset((DISCONNECTED,)),
 }
 

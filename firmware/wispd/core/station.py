@@ -26,6 +26,7 @@ from wispd.core import states as S
 from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
 from wispd.core.countermeasures import TkipCountermeasures
+from wispd.core.linkmonitor import LinkMonitor
 from wispd.core.netstate import NetworkHealth
 from wispd.core.scanner import Scanner
 from wispd.core.scanning import ScanScheduler
@@ -36,11 +37,6 @@ from wispd.drivers.ops import DriverError
 log = logging.getLogger("wispd.station")
 
 REASON_DEAUTH_LEAVING = 3
-# The connection-quality monitor: below this signal the station looks for a
-# better BSS of its network (a manual scan; roaming proper comes with issue 17,
-# which makes these configurable).
-CQM_RSSI_THRESHOLD = -70
-CQM_RSSI_HYSTERESIS = 4
 
 
 class Interface:
@@ -69,7 +65,7 @@ class Interface:
         self.disconnected_by_user = False
         self.tkip = TkipCountermeasures(eloop, self._notify, self._leave, self._countermeasures_over)
         self.l2 = None
-        self.cqm_quiet = False
+        self.link = LinkMonitor(self)   # CQM, beacon loss, bgscan, roaming (issue 17)
         self.counters = {"connects": 0, "disconnects": 0, "failures": self.health.failures,
                          "connected_since": None, "connected_total": 0.0}
 
@@ -186,6 +182,8 @@ class Interface:
         """A scan of ours finished (Scanner): look for a network if idle."""
         if self.wpa_state in (S.DISCONNECTED, S.INACTIVE) and not self.disconnected_by_user:
             self.select_and_connect(plan)
+        elif self.wpa_state == S.COMPLETED:
+            self.link.scan_results()
 
     # ------------------------------------------------------------------ selection
     def select_and_connect(self, plan=None):
@@ -209,18 +207,20 @@ class Interface:
         self.connect(cand.network, cand.bss, cand.plan)
 
     # ------------------------------------------------------------------ connecting
-    def connect(self, network, bss, plan):
+    def connect(self, network, bss, plan, prev_bssid=None):
+        """prev_bssid: a roam within the network (a reassociation)."""
         self.radio.remove("connect")
-        self.radio.add("connect", self._start_connect, (network, bss, plan))
+        self.radio.add("connect", self._start_connect, (network, bss, plan, prev_bssid))
 
     def _start_connect(self, work):
-        network, bss, plan = work.data
+        network, bss, plan, prev_bssid = work.data
         self._drop_connection()
         self.connect_work = work
         port = Port(eloop=self.eloop, driver=self.driver, ifname=self.ifname, addr=self.addr,
                     capa=self.capa, config=self.config, notify=self._notify, states=self.states,
                     send_eapol=self.send_eapol, sae_keys=self.sae_keys)
         self.connection = Connection(port, network, bss, plan, self._attempt_ended)
+        self.connection.prev_bssid = prev_bssid
         self.connection.start()
 
     def _finish_connect_work(self):
@@ -229,6 +229,7 @@ class Interface:
             self.connect_work = None
 
     def _drop_connection(self):
+        self.link.stop()
         if self.connection is not None:
             self.connection.close()
             self.connection = None
@@ -236,11 +237,14 @@ class Interface:
     def _attempt_ended(self, result):
         """The Connection's one result."""
         self._finish_connect_work()
+        prev = self.connection.prev_bssid if self.connection is not None else None
         if result.ok:
             self._completed()
         elif result.lost is not None:
             self._link_lost(result.lost, result.wrong_key)
         else:
+            if prev is not None:
+                self.link.roam_failed(prev, result.bssid)
             self._attempt_failed(result)
 
     def _attempt_failed(self, result):
@@ -287,12 +291,7 @@ class Interface:
         self.notify(nt.SubnetStatusUpdate(0))
         if self.state_store is not None and conn.current_bss is not None:
             self.state_store.remember(network.ssid_bytes, conn.current_bss.freq)
-        try:
-            # The kernel reports where the signal stands right after arming;
-            # only a crossing is news (wpa_supplicant without bgscan sends none).
-            self.cqm_quiet = self.driver.set_cqm(CQM_RSSI_THRESHOLD, CQM_RSSI_HYSTERESIS)
-        except DriverError as e:
-            log.debug("%s: no connection-quality monitor: %s", self.ifname, e)
+        self.link.connected(conn)
 
     def _reset_link(self):
         self._drop_connection()
@@ -370,18 +369,10 @@ class Interface:
         self.tkip.mic_failure()
 
     def _on_BeaconLoss(self, event):
-        if self.wpa_state == S.COMPLETED:
-            log.info("%s: beacon loss; looking for the network again", self.ifname)
-            self.request_scan(self.scans.manual())
+        self.link.beacon_loss()
 
     def _on_SignalChange(self, event):
-        if self.cqm_quiet and not event.low:
-            self.cqm_quiet = False
-            return
-        self.cqm_quiet = False
-        self.notify(nt.SignalChange(0 if event.low else 1, event.rssi or 0, 0, 0))
-        if event.low and self.wpa_state == S.COMPLETED:
-            self.request_scan(self.scans.manual())
+        self.link.signal_change(event)
 
     def _on_InterfaceDisabled(self, event):
         if self.wpa_state == S.INTERFACE_DISABLED:

@@ -153,8 +153,8 @@ def test_escaped_ssid_bytes():
 def test_unsupported_keys_kept_and_logged_once(caplog):
     model._warned.clear()
     text = ("fast_reauth=1\nbgscan=\"simple:30:-45:300\"\np2p_disabled=1\n"
-            "\nnetwork={\n\tssid=\"corp\"\n\tkey_mgmt=WPA-EAP\n\teap=PEAP\n"
-            "\tpassword=\"s3cret\"\n\tphase2=\"auth=MSCHAPV2\"\n\tbgscan=\"simple\"\n}\n"
+            "\nnetwork={\n\tssid=\"corp\"\n\tkey_mgmt=WPA-EAP\n\tbgscan=\"simple\"\n\teap=PEAP\n"
+            "\tpassword=\"s3cret\"\n\tphase2=\"auth=MSCHAPV2\"\n}\n"
             "\nnetwork={\n\tssid=\"corp2\"\n\teap=TTLS\n}\n")
     with caplog.at_level(logging.WARNING, logger="wispd.config"):
         c = parse(text, "corp.conf")

@@ -46,6 +46,8 @@ CASES = [
     (nt.MichaelMicFailure(), "WPA: Michael MIC failure detected"),
     (nt.TkipCountermeasures(), "WPA: TKIP countermeasures started"),
     (nt.SignalChange(0, -70, 0, 0), "CTRL-EVENT-SIGNAL-CHANGE above=0 signal=-70 noise=0 txrate=0"),
+    (nt.BeaconLoss(), "CTRL-EVENT-BEACON-LOSS "),
+    (nt.RoamDecided(AP, b"\x02\0\0\0\0\x02", "signal"), None),
     (nt.RegdomChange("CORE", "COUNTRY", "DE"),
      "CTRL-EVENT-REGDOM-CHANGE init=CORE type=COUNTRY alpha2=DE"),
     (nt.NetworkAdded(2), "CTRL-EVENT-NETWORK-ADDED 2"),

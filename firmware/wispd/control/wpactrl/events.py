@@ -65,6 +65,8 @@ _RENDER = {
     n.TkipCountermeasures: lambda e: "WPA: TKIP countermeasures started",
     n.SignalChange: lambda e: "CTRL-EVENT-SIGNAL-CHANGE above=%d signal=%d noise=%d txrate=%d"
                               % (e.above, e.signal, e.noise, e.txrate),
+    n.BeaconLoss: lambda e: "CTRL-EVENT-BEACON-LOSS ",
+    n.RoamDecided: lambda e: None,
     n.RegdomChange: lambda e: "CTRL-EVENT-REGDOM-CHANGE init=%s type=%s alpha2=%s"
                               % (e.init, e.type, e.alpha2),
     n.NetworkAdded: lambda e: "CTRL-EVENT-NETWORK-ADDED %d" % e.id,

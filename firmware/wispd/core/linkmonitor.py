@@ -1,0 +1,188 @@
+"""The connected link's watch: signal, beacon loss, background scans, roaming.
+
+Once a connection completes, the station hands it here.  This arms the
+kernel's connection-quality monitor (CQM) at the roam threshold, so the signal
+is never polled: the kernel says when it crosses the threshold, or when the
+AP's beacons stop.  A low signal or a beacon loss starts a roam scan (the
+network's known channels first, every channel now and then); bgscan "simple"
+keeps scanning at its short pace while the signal stays low.  Scan results
+while connected go through core/roam.py's decision, and a roam is a new
+connection attempt of the same network with the old BSSID as prev_bssid
+(a Reassociation Request), which the station runs like any other.
+
+While the signal is good nothing here wakes up (bgscan's long pace at most).
+"""
+
+import logging
+
+from wispd.core import bgscan
+from wispd.core import notify as nt
+from wispd.core import roam
+from wispd.core import selection
+from wispd.core import states as S
+from wispd.core.bss import mac_txt
+from wispd.core.scanning import ScanRequest
+from wispd.drivers.ops import DriverError
+
+log = logging.getLogger("wispd.station")
+
+# Every FULL_EVERY-th roam scan covers every channel (an AP of the network may
+# have come up on a channel the table has not seen yet).
+FULL_EVERY = 3
+REASON_UNSPECIFIED = 1
+
+
+class LinkMonitor:
+    def __init__(self, iface):
+        self.iface = iface
+        self.eloop = iface.eloop
+        self.cqm_quiet = False      # the kernel's first report after arming is not news
+        self.settings = roam.RoamSettings()
+        self.rssi = None            # the last signal the CQM reported
+        self.low = False
+        self.bgscan = None          # BackgroundScan while connected with bgscan set
+        self.roam_scans = 0
+        self.failed = {}            # bssid -> when a roam to it failed
+        self.extra_freqs = []       # channels the AP named (neighbor report, BTM)
+
+    # ------------------------------------------------------------------ life of a link
+    def connected(self, conn):
+        """The station completed a connection (first one or after a roam)."""
+        self.stop()
+        iface = self.iface
+        network = conn.network
+        text = network.bgscan if network.bgscan is not None else iface.config.bgscan
+        try:
+            params = bgscan.parse(text)
+        except ValueError as e:
+            log.warning("%s: bgscan ignored: %s", iface.ifname, e)
+            params = None
+        self.settings = roam.settings(iface.config, params)
+        self.low = False
+        self.rssi = None
+        try:
+            # The kernel reports where the signal stands right after arming;
+            # only a crossing is news (wpa_supplicant without bgscan sends none).
+            self.cqm_quiet = iface.driver.set_cqm(self.settings.threshold,
+                                                  self.settings.hysteresis)
+        except DriverError as e:
+            log.debug("%s: no connection-quality monitor: %s", iface.ifname, e)
+            self.cqm_quiet = False
+        if params is not None:
+            self.bgscan = bgscan.BackgroundScan(self.eloop, params, self.roam_scan)
+            self.bgscan.start()
+
+    def stop(self):
+        """The link is gone or being replaced: no more background scans."""
+        if self.bgscan is not None:
+            self.bgscan.stop()
+            self.bgscan = None
+
+    # ------------------------------------------------------------------ kernel reports
+    def signal_change(self, event):
+        quiet, self.cqm_quiet = self.cqm_quiet, False
+        if event.rssi:
+            self.rssi = event.rssi
+        self.low = bool(event.low)
+        if self.bgscan is not None:
+            self.bgscan.signal(self.low)
+        if quiet and not event.low:
+            return
+        self.iface.notify(nt.SignalChange(0 if event.low else 1, event.rssi or 0, 0, 0))
+        if event.low and self.bgscan is None:
+            self.roam_scan()
+
+    def beacon_loss(self):
+        iface = self.iface
+        if iface.wpa_state != S.COMPLETED:
+            return
+        iface.notify(nt.BeaconLoss())
+        log.info("%s: beacon loss; looking for the network again", iface.ifname)
+        self.roam_scan(full=True)
+
+    # ------------------------------------------------------------------ scans
+    def known_freqs(self, network):
+        """The channels the table has seen the network on, then those the AP named."""
+        out = []
+        for bss in self.iface.bss:
+            if bss.ssid == network.ssid_bytes and bss.freq not in out:
+                out.append(bss.freq)
+        for f in self.extra_freqs:
+            if f not in out:
+                out.append(f)
+        return out
+
+    def roam_scan(self, full=False):
+        iface = self.iface
+        network = iface.current_network
+        if iface.wpa_state != S.COMPLETED or network is None:
+            return
+        self.roam_scans += 1
+        freqs = [] if full or self.roam_scans % FULL_EVERY == 0 else self.known_freqs(network)
+        log.debug("%s: roam scan on %s", iface.ifname, freqs or "every channel")
+        iface.request_scan(ScanRequest(0, freqs, manual=True))
+
+    def scan_results(self):
+        """Results of any scan while connected: roam if a BSS is worth it."""
+        iface = self.iface
+        conn = iface.connection
+        if iface.wpa_state != S.COMPLETED or conn is None:
+            return
+        if self.bgscan is not None:
+            self.bgscan.scanned()
+        now = self.eloop.now()
+        self.failed = {b: t for b, t in self.failed.items() if now - t < roam.FAILED_HOLDOFF}
+        current = conn.current_bssid()
+        entry = iface.bss.get(current, conn.network.ssid_bytes)
+        signal = entry.signal if entry is not None and entry in iface.bss.fresh() else self.rssi
+        if signal is None and entry is not None:
+            signal = entry.signal
+        cands = dict(self.candidates(conn.network))
+        bss, why = roam.choose(current, signal, list(cands), self.settings, self.failed)
+        if bss is None:
+            log.debug("%s: no roam: %s", iface.ifname, why)
+            return
+        log.info("%s: roaming: %s", iface.ifname, why)
+        self.roam_to(bss, cands[bss], "signal")
+
+    def candidates(self, network):
+        """(bss, plan) of the fresh BSSes that can serve the connected network."""
+        iface = self.iface
+        for bss in iface.bss.fresh():
+            if bss.ssid != network.ssid_bytes:
+                continue
+            plan = selection.match(network, bss, iface.capa, iface.refusals)
+            if plan is not None:
+                yield bss, plan
+
+    # ------------------------------------------------------------------ roaming
+    def roam_to(self, bss, plan, reason):
+        iface = self.iface
+        conn = iface.connection
+        prev = conn.current_bssid()
+        iface.notify(nt.RoamDecided(prev, bss.bssid, reason))
+        iface.connect(conn.network, bss, plan, prev_bssid=prev)
+
+    def roam_command(self, bssid):
+        """ROAM <bssid>: None when started (or already there), else why not."""
+        iface = self.iface
+        conn = iface.connection
+        if iface.wpa_state != S.COMPLETED or conn is None:
+            return "not connected"
+        if bssid == conn.current_bssid():
+            return None
+        network = conn.network
+        bss = iface.bss.get(bssid, network.ssid_bytes)
+        if bss is None:
+            return "%s is not a known BSS of the network" % mac_txt(bssid)
+        plan = selection.match(network, bss, iface.capa, iface.refusals)
+        if plan is None:
+            return "%s cannot serve the network" % mac_txt(bssid)
+        self.roam_to(bss, plan, "command")
+        return None
+
+    def roam_failed(self, prev_bssid, target):
+        """A roam attempt failed: the old link is gone too (the kernel left it
+        to authenticate with the target), so it is a disconnection."""
+        self.failed[target] = self.eloop.now()
+        self.iface.notify(nt.Disconnected(prev_bssid, REASON_UNSPECIFIED, True))

@@ -29,6 +29,7 @@ from wispd.config.fields import ConfigError
 from wispd.config.model import Config
 from wispd.config.provisionfile import (
     DEFAULT_CTRL_DIR, PSK_AKMS, ProvisionError, load, parse, sha256_hex)
+from wispd.config.provisioneap import install_files
 from wispd.platform.durable import fsync_dir, remove_stale_temps, write_atomic
 
 __all__ = ["merge", "apply", "run", "record_result", "last_result", "applied_hash",
@@ -103,6 +104,14 @@ def apply(prov, conf_path):
     else:
         os.makedirs(os.path.dirname(os.path.abspath(conf_path)), mode=0o700, exist_ok=True)
         cfg = _default_config(conf_path)
+    try:
+        # Certificates and keys leave the (FAT, world-readable) boot partition
+        # for a root-only directory before the config names them (provisioneap).
+        prov.installed = install_files(prov.networks, conf_path) if prov.files else []
+    except OSError as e:
+        raise ProvisionError("%s: not applied: cannot install %s: %s"
+                             % (os.path.basename(prov.path), e.filename or "a file",
+                                e.strerror or e)) from None
     try:
         merge(cfg, prov)
         wpaconf.save(cfg, conf_path)
@@ -214,6 +223,7 @@ def run(explicit=None, conf_path=DEFAULT_CONF, state_dir=DEFAULT_STATE_DIR,
     digest = sha256_hex(data)
     keep_file = keep
     count = None
+    installed = []
     done, kept = applied_hash(state_dir)
     if digest == done:
         keep_file = keep or kept
@@ -226,6 +236,7 @@ def run(explicit=None, conf_path=DEFAULT_CONF, state_dir=DEFAULT_STATE_DIR,
         except ProvisionError as e:
             return _report(state_dir, out, "error", str(e), path, digest)
         keep_file = keep or prov.keep_file
+        installed = getattr(prov, "installed", [])
         os.makedirs(state_dir, exist_ok=True)
         _write_atomic(os.path.join(state_dir, HASH_FILE), "%s  %s keep_file=%d\n"
                       % (digest, name, prov.keep_file))
@@ -234,11 +245,12 @@ def run(explicit=None, conf_path=DEFAULT_CONF, state_dir=DEFAULT_STATE_DIR,
         result = "applied"
         count = len(cfg.networks)
     if not keep_file:
-        try:
-            remove_from_boot(path)
-            msg += "; removed %s" % path
-        except OSError as e:
-            msg += "; could not remove %s: %s" % (path, e.strerror or e)
+        for src in [path] + installed:
+            try:
+                remove_from_boot(src)
+                msg += "; removed %s" % src
+            except OSError as e:
+                msg += "; could not remove %s: %s" % (src, e.strerror or e)
     return _report(state_dir, out, result, msg, path, digest, count)
 
 

@@ -14,6 +14,7 @@ import os
 
 from wispd.config.fields import ConfigError
 from wispd.config.model import Config, Network
+from wispd.config.provisioneap import EAP_KEYS, check_eap_network, parse_eap
 
 __all__ = ["ProvisionError", "Provisioning", "load", "parse", "sha256_hex",
            "TOP_KEYS", "CONTROL_KEYS", "NETWORK_KEYS", "WLAN_KEYS", "PSK_AKMS", "SAE_AKMS"]
@@ -25,7 +26,7 @@ SCHEMA_VERSION = 1
 TOP_KEYS = ("version", "country", "mode", "keep_file", "control", "network")
 CONTROL_KEYS = ("group",)
 NETWORK_KEYS = ("ssid", "psk", "psk_hex", "sae_password", "key_mgmt", "priority", "hidden",
-                "bssid", "id_str")
+                "bssid", "id_str") + EAP_KEYS     # EAP: provisioneap.py
 WLAN_KEYS = ("ssid", "password", "password_encrypted", "hidden", "country")
 # AKMs whose only secret is the PSK: a passphrase can be stored derived.
 PSK_AKMS = frozenset(("WPA-PSK", "FT-PSK", "WPA-PSK-SHA256"))
@@ -48,6 +49,7 @@ class Provisioning:
         self.country = None
         self.control_group = None
         self.networks = []              # model.Network, already validated
+        self.files = []                 # (field, path) of EAP certificates and keys named
 
     def __repr__(self):
         return "Provisioning(%r, mode=%s, networks=%r)" % (self.path, self.mode, self.networks)
@@ -207,7 +209,7 @@ def _parse_wispd(doc, name, prov):
         place = _Place(name, "network[%d]" % i)
         if not isinstance(table, dict):
             raise place.error(None, "must be a table ([[network]]), not %s" % _type_of(table))
-        net = _network(table, place)
+        net = _network(table, place, os.path.dirname(os.path.abspath(prov.path)), prov.files)
         ssid = net.ssid_bytes
         if ssid in seen:
             raise place.error("ssid", "duplicate SSID %s (also network[%d])"
@@ -240,7 +242,7 @@ def _check_country(value, place, key):
     return c.country
 
 
-def _network(table, place):
+def _network(table, place, base_dir=".", files=None):
     _unknown_keys(table, NETWORK_KEYS, place)
     net = Network(0)
     ssid = _get(table, "ssid", str, place)
@@ -271,6 +273,8 @@ def _network(table, place):
             akms = "SAE"
         elif psk is not None or psk_hex is not None:
             akms = "WPA-PSK"
+        elif "eap" in table or "identity" in table:
+            akms = "WPA-EAP"
         else:
             akms = "NONE"
     elif isinstance(akms, list):
@@ -281,7 +285,11 @@ def _network(table, place):
         raise place.error("key_mgmt", "must be a string or an array of strings, not %s"
                           % _type_of(akms))
     _set(net, "key_mgmt", akms, place, "key_mgmt")
+    named = parse_eap(table, net, place, base_dir, _set, _get)
+    if files is not None:
+        files.extend(named)
     _check_secrets(net, place, psk_hex is not None)
+    check_eap_network(net, place)
     priority = _get(table, "priority", int, place)
     if priority is not None:
         _set(net, "priority", str(priority), place, "priority")

@@ -94,7 +94,7 @@ def test_good_file_parses_every_field():
     ('ssid = "a"\nkey_mgmt = ["WPA-PSK", 1]\n', "network[2].key_mgmt: must be a string or a"),
     ('ssid = "a"\nbssid = 1.5\n', "network[2].bssid: must be a string, not a number"),
     # unknown keys
-    ('ssid = "a"\npassword = "12345678"\n', "network[2].password: unknown key (known: ssid,"),
+    ('ssid = "a"\npassword = "12345678"\n', "network[2].password: is the EAP password"),
     # field values
     ('ssid = "%s"\n' % ("s" * 33), "network[2].ssid: too long ssid (len=33 max_len=32)"),
     ('ssid = ""\n', "network[2].ssid: must not be empty"),

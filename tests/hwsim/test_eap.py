@@ -207,3 +207,36 @@ def test_pmksa_caching_skips_eap(make_ap, make_station, pki):
     assert log.count("CTRL-EVENT-EAP-STARTED") == before, ap.log_tail(80)
     assert "PMKID found from PMKSA cache" in log
     assert_data_path(ap.iface, sta.iface)
+
+
+def test_rss_and_connect_time_report(make_ap, make_station, pki, radios):
+    """A benchmark, not a pass/fail test: the station's RSS once connected with
+    EAP-TLS and with WPA2-PSK (same process kind, same boot), and the time from
+    the supplicant's start to CTRL-EVENT-CONNECTED.  The figures go to
+    eap-figures.txt in the logs (docs/enterprise.md quotes them)."""
+    import time
+
+    from hwsimlib import log_dir, rss_kb
+    figures = {}
+    ap = make_ap(eap_ap(pki))
+    t0 = time.monotonic()
+    sta = make_station([tls_net(pki, ap.freq)])
+    _eap_connected(ap, sta)
+    figures["eap_tls_connect_s"] = round(time.monotonic() - t0, 2)
+    time.sleep(1)
+    figures["eap_tls_rss_kb"] = rss_kb(sta.proc.pid)
+    sta.stop()
+    ap.stop()
+    psk_ap = make_ap(ap_config("wispd-psk", passphrase="correct horse battery"))
+    t0 = time.monotonic()
+    sta2 = make_station([network("wispd-psk", psk="correct horse battery",
+                                 scan_freq=psk_ap.freq)])
+    sta2.wait_connected(timeout=30)
+    figures["psk_connect_s"] = round(time.monotonic() - t0, 2)
+    time.sleep(1)
+    figures["psk_rss_kb"] = rss_kb(sta2.proc.pid)
+    line = "%s %s\n" % (sta.kind, " ".join("%s=%s" % kv for kv in sorted(figures.items())))
+    print(line)
+    with open(os.path.join(log_dir(), "eap-figures.txt"), "a") as f:
+        f.write(line)
+    assert all(v > 0 for v in figures.values())

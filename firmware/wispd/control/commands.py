@@ -28,8 +28,8 @@ from wispd.control.ops_link import (h_disconnect, h_reassociate, h_reconnect, h_
 from wispd.control.ops_network import (h_add_network, h_disable_network, h_enable_network,
                                        h_get_network, h_list_networks, h_networks_apply,
                                        h_remove_network, h_select_network, h_set_network)
-from wispd.control.ops_scan import (h_abort_scan, h_bss, h_bss_flush, h_scan,
-                                    h_scan_interval, h_scan_results)
+from wispd.control.ops_scan import (h_abort_scan, h_bss, h_bss_expire_age, h_bss_expire_count,
+                                    h_bss_flush, h_scan, h_scan_interval, h_scan_results)
 from wispd.control.wpactrl import reply
 
 
@@ -72,6 +72,9 @@ TABLE = [
     Command("BSS", "bss", h_bss, (Arg("which", text),), text=reply.bss,
             compact=typed.bss),
     Command("BSS_FLUSH", "bss_flush", h_bss_flush, (Arg("age", text, optional=True),)),
+    Command("BSS_EXPIRE_AGE", "bss_expire_age", h_bss_expire_age, (Arg("seconds", integer),)),
+    Command("BSS_EXPIRE_COUNT", "bss_expire_count", h_bss_expire_count,
+            (Arg("count", integer),)),
     Command("LIST_NETWORKS", "networks", h_list_networks, text=reply.list_networks,
             compact=typed.networks),
     Command("ADD_NETWORK", "network.add", h_add_network, text=reply.plain),

@@ -30,15 +30,14 @@ def _file_globals(daemon, iface):
 
 def h_flush(ctx):
     """FLUSH, as wpa_supplicant's: every network removed (the link with it),
-    the BSS table emptied, scans not yet started dropped, failure counts and
-    refusals forgotten, global settings back to what the file says."""
+    our scan aborted and a queued one dropped, the BSS table emptied and its
+    expiry settings back to the defaults, failure counts and refusals forgotten, global settings back to what the file says."""
     daemon, iface = ctx.daemon, ctx.iface
     for net in list(iface.config.networks):
         daemon.remove_network(iface, net)
-    iface.scanner.cancel()
+    iface.scanner.clear()
     iface.health.reset()
     iface.refusals.clear()
-    iface.bss.flush(0, iface.eloop.now(), keep=iface.current_bssid())
     file_globals = _file_globals(daemon, iface)
     if file_globals is not None:
         iface.config.globals.clear()

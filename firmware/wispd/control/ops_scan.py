@@ -1,36 +1,57 @@
 """Command handlers for scanning and the BSS table: SCAN, ABORT_SCAN,
-SCAN_INTERVAL, SCAN_RESULTS, BSS, BSS_FLUSH."""
+SCAN_INTERVAL, SCAN_RESULTS, BSS, BSS_FLUSH, BSS_EXPIRE_AGE, BSS_EXPIRE_COUNT."""
 
 from wispd.control import scanargs
 from wispd.control.errors import CommandError
 
 
 def h_scan(ctx, params=""):
+    """SCAN [TYPE=ONLY] [freq=..] [passive=1] [only_new=1] [use_id=1] [ssid <hex>..]:
+    OK, or the scan's id with use_id; FAIL-BUSY while a scan of ours is queued
+    or running.  bssid= and scan_id= are read (a malformed one is refused, as
+    by wpa_supplicant) and not used: every scan probes the wildcard SSID and
+    reports all BSSes."""
     iface = ctx.iface
     capa = iface.capa
     try:
         args = scanargs.parse(params, capa.freqs if capa is not None else ())
     except ValueError as e:
         raise CommandError("invalid_argument", str(e))
-    if not iface.manual_scan():
+    result = iface.manual_scan(freqs=args.freqs, only=args.only, passive=args.passive,
+                               ssids=args.ssids or None, flush=args.only_new,
+                               use_id=bool(args.use_id))
+    if result is False:
         raise CommandError("busy", "a scan is already pending", "FAIL-BUSY")
-    return None
+    return None if result is True else result
 
 
 def h_abort_scan(ctx):
     """ABORT_SCAN: FAIL when no scan of ours is under way, as wpa_supplicant."""
-    iface = ctx.iface
-    if iface.scanner.work is None:
-        if iface.scanner.pending():
-            iface.scanner.cancel()
-            return
+    if not ctx.iface.scanner.abort():
         raise CommandError("no_scan", "no scan in progress")
-    iface.driver.abort_scan()
 
 
 def h_scan_interval(ctx, seconds):
+    """SCAN_INTERVAL: checked as wpa_supplicant checks it, and not used: wispd
+    paces its scans for a network not found itself (core/scanning.py)."""
     if seconds < 0:
         raise CommandError("invalid_argument", "interval must not be negative")
+
+
+def h_bss_expire_age(ctx, seconds):
+    table = ctx.iface.bss
+    try:
+        table.set_expiration(age=seconds, count=table.expire_count)
+    except ValueError as e:
+        raise CommandError("invalid_argument", str(e))
+
+
+def h_bss_expire_count(ctx, count):
+    table = ctx.iface.bss
+    try:
+        table.set_expiration(age=int(table.expire_age), count=count)
+    except ValueError as e:
+        raise CommandError("invalid_argument", str(e))
 
 
 def h_scan_results(ctx):

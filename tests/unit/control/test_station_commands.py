@@ -131,12 +131,50 @@ def test_scan_with_arguments(h):
     assert c.request("SCAN ssid 12345") == "FAIL\n"
 
 
+def test_scan_use_id_and_only(h):
+    """use_id=1: the reply is the scan's id and its events carry it, as
+    "CTRL-EVENT-SCAN-STARTED id=N" / "CTRL-EVENT-SCAN-RESULTS id=N"."""
+    x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    c.request("ATTACH")
+    c.wait_event("CTRL-EVENT-CONNECTED")
+    c.request("DISCONNECT")
+    idle(x)
+    c.events.clear()
+    first = c.request("SCAN TYPE=ONLY use_id=1")
+    assert first.strip().isdecimal()
+    assert c.wait_event("CTRL-EVENT-SCAN-STARTED") == "CTRL-EVENT-SCAN-STARTED id=%s" % first.strip()
+    assert c.wait_event("CTRL-EVENT-SCAN-RESULTS") == "CTRL-EVENT-SCAN-RESULTS id=%s" % first.strip()
+    idle(x)
+    assert x.iface.wpa_state == "DISCONNECTED"          # TYPE=ONLY: no selection
+    assert int(c.request("SCAN use_id=1")) == int(first) + 1
+    idle(x)
+    c.drain()
+    c.events.clear()
+    assert c.request("SCAN") == "OK\n"
+    assert c.wait_event("CTRL-EVENT-SCAN-STARTED") == "CTRL-EVENT-SCAN-STARTED "
+
+
+def test_bss_expire_age_and_count(h):
+    x = h()
+    c = x.client()
+    assert c.request("BSS_EXPIRE_AGE 20") == "OK\n"
+    assert c.request("BSS_EXPIRE_COUNT 3") == "OK\n"
+    assert (x.iface.bss.expire_age, x.iface.bss.expire_count) == (20, 3)
+    assert c.request("BSS_EXPIRE_AGE 5") == "FAIL\n"     # wpa_supplicant: at least 10
+    assert c.request("BSS_EXPIRE_COUNT 0") == "FAIL\n"
+    assert c.request("BSS_EXPIRE_AGE x") == "FAIL\n"
+    assert c.request("FLUSH") == "OK\n"                  # back to 180 s / 2 scans
+    assert (x.iface.bss.expire_age, x.iface.bss.expire_count) == (180, 2)
+
+
 def test_abort_scan_and_scan_interval(h):
     x = h()
     c = x.client()
     idle(x)
     assert c.request("ABORT_SCAN") == "FAIL\n"          # nothing to abort
     assert c.request("SCAN") == "OK\n"
+    x.run_until(lambda: x.driver.scanning)
     assert c.request("ABORT_SCAN") == "OK\n"
     assert c.request("SCAN_INTERVAL 5") == "OK\n"
     assert c.request("SCAN_INTERVAL -1") == "FAIL\n"

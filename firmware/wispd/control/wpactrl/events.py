@@ -17,6 +17,11 @@ def _mac(addr):
     return mac_txt(addr or _ZERO_MAC)
 
 
+def _scan_id(e):
+    # SCAN use_id=1: that scan's events say "id=N" after the event name's space.
+    return "" if e.id is None else "id=%d" % e.id
+
+
 def _connected(e):
     return ("CTRL-EVENT-CONNECTED - Connection to %s completed [id=%d id_str=%s]"
             % (_mac(e.bssid), -1 if e.id is None else e.id, e.id_str or ""))
@@ -35,9 +40,9 @@ def _temp_disabled(e):
 _RENDER = {
     n.BssAdded: lambda e: "CTRL-EVENT-BSS-ADDED %d %s" % (e.id, _mac(e.bssid)),
     n.BssRemoved: lambda e: "CTRL-EVENT-BSS-REMOVED %d %s" % (e.id, _mac(e.bssid)),
-    n.ScanStarted: lambda e: "CTRL-EVENT-SCAN-STARTED ",
+    n.ScanStarted: lambda e: "CTRL-EVENT-SCAN-STARTED " + _scan_id(e),
     n.ScanFailed: lambda e: "CTRL-EVENT-SCAN-FAILED ret=%d retry=%d" % (e.ret, e.retry),
-    n.ScanResults: lambda e: "CTRL-EVENT-SCAN-RESULTS ",
+    n.ScanResults: lambda e: "CTRL-EVENT-SCAN-RESULTS " + _scan_id(e),
     n.NetworkNotFound: lambda e: "CTRL-EVENT-NETWORK-NOT-FOUND ",
     n.Associating: lambda e: "Trying to associate with %s (SSID='%s' freq=%d MHz)"
                              % (_mac(e.bssid), ssid_txt(e.ssid), e.freq),

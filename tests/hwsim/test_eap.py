@@ -240,3 +240,66 @@ def test_rss_and_connect_time_report(make_ap, make_station, pki, radios):
     with open(os.path.join(log_dir(), "eap-figures.txt"), "a") as f:
         f.write(line)
     assert all(v > 0 for v in figures.values())
+
+
+def test_expired_client_certificate(make_ap, make_station, pki):
+    ap = make_ap(eap_ap(pki))
+    sta = make_station([tls_net(pki, ap.freq, client_cert=_q(pki["expired"]),
+                                private_key=_q(pki["expired_key"]), private_key_passwd="NULL")])
+    _refused(sta)
+
+
+def _world_readable_files(top):
+    for root, _dirs, files in os.walk(top):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                if os.stat(path).st_mode & 0o004:
+                    yield path
+            except OSError:
+                pass
+
+
+def test_provisioned_client_key_with_passphrase(make_ap, make_station, pki, supplicant):
+    """wispd only (wpa_supplicant has no provisioning file): EAP-TLS from a
+    wispd.toml on a "boot partition" with the certificates and an encrypted
+    key beside it; they end up root-only and gone from the boot directory."""
+    import shutil
+    if supplicant != "wispd":
+        pytest.skip("provisioning files are wispd's")
+    bootdir = os.path.join(RUN_DIR, "boot-eap")
+    shutil.rmtree(bootdir, ignore_errors=True)
+    os.makedirs(bootdir)
+    for name, src in (("ca.pem", pki["ca"]), ("device.pem", pki["client"]),
+                      ("device.key", pki["client_key"])):
+        shutil.copy(src, os.path.join(bootdir, name))
+        os.chmod(os.path.join(bootdir, name), 0o755)      # FAT: world-readable
+    ap = make_ap(eap_ap(pki))
+    with open(os.path.join(bootdir, "wispd.toml"), "w") as f:
+        f.write('version = 1\n[[network]]\nssid = "%s"\neap = "TLS"\nidentity = "tls-client"\n'
+                'ca_cert = "ca.pem"\nclient_cert = "device.pem"\nprivate_key = "device.key"\n'
+                'private_key_passwd = "%s"\ndomain_suffix_match = "%s"\n'
+                % (SSID, CLIENT_KEY_PASSPHRASE, SERVER_NAME))
+    state = os.path.join(RUN_DIR, "state-eap")
+    sta = make_station([], extra_args=["--provision", os.path.join(bootdir, "wispd.toml"),
+                                       "--state-dir", state])
+    _eap_connected(ap, sta)
+    assert os.listdir(bootdir) == []
+    certs = os.path.join(os.path.dirname(sta.conf_path), "certs")
+    assert oct(os.stat(certs).st_mode & 0o777) == "0o700"
+    assert oct(os.stat(sta.conf_path).st_mode & 0o777) == "0o600"
+    replies = "".join(sta.request(c) for c in ("GET_NETWORK 0 private_key_passwd",
+                                                "GET_NETWORK 0 private_key", "STATUS-VERBOSE",
+                                                "LIST_NETWORKS"))
+    assert CLIENT_KEY_PASSPHRASE not in replies
+    secret = CLIENT_KEY_PASSPHRASE.encode()
+    # What wispd wrote (the station's directory: config, certs/, sockets), its
+    # state directory and the boot directory; the harness's own files for other
+    # tests hold secrets in their configs and are not wispd's.
+    for top in (os.path.dirname(sta.conf_path), state, bootdir):
+        for path in _world_readable_files(top):
+            with open(path, "rb") as f:
+                assert secret not in f.read(), path
+    with open(sta.log_path, "rb") as f:
+        assert secret not in f.read()
+    assert_data_path(ap.iface, sta.iface)

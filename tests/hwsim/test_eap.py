@@ -244,8 +244,9 @@ def test_rss_and_connect_time_report(make_ap, make_station, pki, radios):
 
 def test_expired_client_certificate(make_ap, make_station, pki):
     ap = make_ap(eap_ap(pki))
-    sta = make_station([tls_net(pki, ap.freq, client_cert=_q(pki["expired"]),
-                                private_key=_q(pki["expired_key"]), private_key_passwd="NULL")])
+    net = tls_net(pki, ap.freq, client_cert=_q(pki["expired"]), private_key=_q(pki["expired_key"]))
+    del net["private_key_passwd"]          # that key is not encrypted
+    sta = make_station([net])
     _refused(sta)
 
 

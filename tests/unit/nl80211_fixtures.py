@@ -20,6 +20,14 @@ def kernel_msg(cmd, attrs, ifindex=IFINDEX):
     return m.decode(bytes(msg.data))
 
 
+def kernel_raw(cmd, attrs, ifindex=IFINDEX):
+    """kernel_msg's bytes, not decoded: a dump part as the socket receives it."""
+    msg = m.build(cmd, ([("IFINDEX", ifindex)] if ifindex is not None else []) + list(attrs))
+    msg["header"]["type"] = FAMILY
+    msg.encode()
+    return bytes(msg.data)
+
+
 def nla(kind, payload=b""):
     """One netlink attribute as the kernel lays it out: u16 length, u16 type,
     the payload, zeros up to a multiple of 4."""
@@ -71,6 +79,9 @@ class RecordingSocket:
         self.raw = []                # the bytes of each message, as the kernel gets them
         self.callbacks = []
         self.replies = {}
+        # As NetlinkSocket: replies given as bytes are decoded with this
+        # (a driver may swap it for a dump, as the scanner does for GET_SCAN).
+        self.decode = lambda mtype, raw: m.decode(raw)
 
     def send(self, msg, msg_type, flags=0, callback=None):
         msg.encode()
@@ -86,7 +97,13 @@ class RecordingSocket:
         reply = self.replies.get(msg["cmd"], [])
         if isinstance(reply, int):
             raise NetlinkError(reply)
-        return reply
+        out = []
+        for part in reply:
+            if isinstance(part, (bytes, bytearray)):
+                part = self.decode(FAMILY, bytes(part))
+            if part is not None:
+                out.append(part)
+        return out
 
     def ack(self, index=-1, error=0):
         self.callbacks[index](error, [], None)

@@ -7,6 +7,7 @@ import errno
 import pytest
 
 from nl80211_fixtures import (AP, OWN, assoc_resp, auth_frame, bound_driver, deauth_frame,
+                              kernel_raw,
                               kernel_msg)
 from wispd.drivers import events as ev
 from wispd.rsn.defs import AKM_PSK, CIPHER_CCMP
@@ -63,7 +64,7 @@ def test_events_of_other_interfaces_are_ignored():
 def test_get_scan_results_parses_the_dump():
     drv, events = bound_driver()
     drv.cmd.replies[m.CMD_GET_SCAN] = [
-        kernel_msg(m.CMD_NEW_SCAN_RESULTS, [("BSS", {"attrs": [
+        kernel_raw(m.CMD_NEW_SCAN_RESULTS, [("BSS", {"attrs": [
             ("NL80211_BSS_BSSID", AP), ("NL80211_BSS_FREQUENCY", 2412),
             ("NL80211_BSS_SIGNAL_MBM", -5300), ("NL80211_BSS_CAPABILITY", 0x411),
             ("NL80211_BSS_BEACON_INTERVAL", 100), ("NL80211_BSS_SEEN_MS_AGO", 1500),

@@ -100,25 +100,33 @@ def test_a_scan_without_its_end_event_times_out_into_results():
 
 
 
-def test_decoded_scan_dumps_are_freed_at_once():
-    # pyroute2's messages refer to themselves: left to the cyclic GC, a dump's
-    # worth of them reached its oldest generation and RSS grew in the soak.
-    import gc
+def test_a_scan_dump_is_decoded_one_message_at_a_time():
+    # Each dump part becomes a ScanResult as it arrives: when the next part is
+    # decoded, the message before it is gone (no list of decoded messages).
     import weakref
+    from nl80211_fixtures import kernel_raw
+    from wispd.drivers.nl80211 import scan as nlscan
     drv, events = resync_driver(associated=False)
+    parts = [kernel_raw(m.CMD_NEW_SCAN_RESULTS, [("BSS", {"attrs": [
+        ("NL80211_BSS_BSSID", bytes([2, 0, 0, 0, 9, i])), ("NL80211_BSS_FREQUENCY", 2412),
+        ("NL80211_BSS_INFORMATION_ELEMENTS", b"\x00\x01x")]})]) for i in range(5)]
+    drv.cmd.replies[m.CMD_GET_SCAN] = parts
     made = []
+    real = m.decode
 
-    def request(msg, msg_type, flags=0, timeout=3.0):
-        part = kernel_msg(m.CMD_NEW_SCAN_RESULTS, [("GENERATION", 1)])
-        made.append(weakref.ref(part))
-        return [part]
-    drv.cmd.request = request
-    gc.disable()                    # only the driver's own collection may free them
+    def decode(raw):
+        assert all(ref() is None for ref in made), "an earlier message is still held"
+        msg = real(raw)
+        if msg.cmd == m.CMD_NEW_SCAN_RESULTS:      # (the socket stand-in decodes requests too)
+            made.append(weakref.ref(msg))
+        return msg
+    nlscan.m.decode = decode
     try:
-        drv.get_scan_results()
-        assert made and all(ref() is None for ref in made)
+        results = drv.get_scan_results()
     finally:
-        gc.enable()
+        nlscan.m.decode = real
+    assert len(made) == 5 and [r.bssid[-1] for r in results] == [0, 1, 2, 3, 4]
+    assert drv.cmd.decode is not None and drv.cmd.decode(0x1C, parts[0]) is not None
 
 
 def test_a_disconnection_during_our_scan_keeps_the_scan():

@@ -9,18 +9,66 @@ A scan's completion event can be lost (an overrun of the event socket, or a
 kernel that never sends it).  The core's radio work must not wait forever, so
 after SCAN_TIMEOUT, or when the driver resyncs after lost events, a running scan
 of the core's is reported done with whatever the kernel holds.
+
+GET_SCAN is read one message at a time (`results`): each dump entry becomes a
+ScanResult as it arrives, so the raw messages of a 60-BSS dump are never all
+held at once, and what stays is the IEs as bytes plus a few numbers.  The age
+of an entry comes from NL80211_BSS_LAST_SEEN_BOOTTIME when the kernel gives it
+(SEEN_MS_AGO otherwise): the cold-start plan takes cached entries by it.
 """
 
+import errno
 import logging
+import struct
+import time
 
 from wispd.drivers import events as ev
 from wispd.drivers.nl80211 import msgs as m
-from wispd.platform.netlink import NLM_F_DUMP, release_messages
+from wispd.drivers.ops import DriverBusy, DriverError
+from wispd.platform.netlink import NLM_F_ACK, NLM_F_DUMP, NetlinkError
 
 log = logging.getLogger("wispd.nl80211")
 
 # wpa_supplicant waits 30 s for a scan's end too.
 SCAN_TIMEOUT = 30.0
+
+ATTR_SCAN_FLAGS = 158           # NL80211_ATTR_SCAN_FLAGS (u32)
+SCAN_FLAG_FLUSH = 1 << 1        # NL80211_SCAN_FLAG_FLUSH: drop BSSes older than this scan
+BSS_LAST_SEEN_BOOTTIME = 15     # NL80211_BSS_LAST_SEEN_BOOTTIME (u64, ns, CLOCK_BOOTTIME)
+
+
+def scan_result(raw):
+    """One GET_SCAN dump message (bytes) -> ScanResult, or None."""
+    msg = m.decode(raw)
+    res = m.parse_bss(msg)
+    if res is None:
+        return None
+    seen = msg.nested(m.A_BSS).int(BSS_LAST_SEEN_BOOTTIME, "u64")
+    if seen:
+        now = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+        res.age_ms = max(0, (now - seen) // 1000000)
+    if res.beacon_ies == res.ies:
+        res.beacon_ies = res.ies        # one copy, not two (mostly they are the same)
+    return res
+
+
+class _WithAttr:
+    """A request message with one attribute the message map lacks, appended
+    after pyroute2 encoded the rest (NetlinkSocket.send calls encode())."""
+
+    def __init__(self, msg, attr_type, payload):
+        self.msg = msg
+        self.extra = struct.pack("=HH", 4 + len(payload), attr_type) + payload
+        self.data = None
+
+    def __getitem__(self, key):
+        return self.msg[key]
+
+    def encode(self):
+        self.msg.encode()
+        data = bytearray(self.msg.data) + self.extra
+        struct.pack_into("=I", data, 0, len(data))
+        self.data = bytes(data)
 
 
 class Scanner:
@@ -32,7 +80,7 @@ class Scanner:
         self.rescan_done = None      # the connection's rescan runs: its callback(ok)
 
     def scan(self, params):
-        self.trigger(params.ssids, params.freqs)
+        self.trigger(params.ssids, params.freqs, params.flush)
         self.running = True
         # The kernel took a new scan, so no rescan runs any more (its end was lost).
         self.rescan_done = None
@@ -46,28 +94,55 @@ class Scanner:
         self.trigger([ssid], [freq])
         self.rescan_done = on_done
 
-    def trigger(self, ssids, freqs):
-        ssids = list(ssids) or [b""]
+    def trigger(self, ssids, freqs, flush=False):
+        """ssids: the SSIDs to probe (b"" the wildcard); none at all: a
+        passive scan.  flush: NL80211_SCAN_FLAG_FLUSH."""
+        ssids = list(ssids)
         limit = self.driver.capa.max_scan_ssids
         if limit and len(ssids) > limit:
             ssids = ssids[:limit]
-        attrs = [("SCAN_SSIDS", [bytes(s) for s in ssids])]
+        attrs = []
+        if ssids:
+            attrs.append(("SCAN_SSIDS", [bytes(s) for s in ssids]))
         if freqs:
             attrs.append(("SCAN_FREQUENCIES", [int(f) for f in freqs]))
-        self.driver.request(m.CMD_TRIGGER_SCAN, attrs)
+        if not flush:
+            self.driver.request(m.CMD_TRIGGER_SCAN, attrs)
+            return
+        msg = _WithAttr(self.driver.message(m.CMD_TRIGGER_SCAN, attrs), ATTR_SCAN_FLAGS,
+                        struct.pack("=I", SCAN_FLAG_FLUSH))
+        try:
+            self.driver.cmd.request(msg, self.driver.family, NLM_F_ACK)
+        except NetlinkError as e:
+            cls = DriverBusy if e.errno == errno.EBUSY else DriverError
+            raise cls("nl80211 TRIGGER_SCAN: %s" % e.strerror, e.errno)
 
     def abort(self):
         self.driver.post(m.CMD_ABORT_SCAN, [], lambda error: None)
 
     def results(self):
+        """The kernel's BSSes (GET_SCAN), each message turned into a
+        ScanResult as it arrives (the cmd socket has no multicast groups: the
+        dump's parts are the only messages it gets while we wait)."""
+        cmd = self.driver.cmd
+        family = self.driver.family
+        saved = cmd.decode
+        seen = [0]
+
+        def decode(mtype, raw):
+            if mtype != family:
+                return saved(mtype, raw)
+            seen[0] += 1
+            return scan_result(raw)
         for _attempt in range(3):
-            parts = self.driver.request(m.CMD_GET_SCAN, [], NLM_F_DUMP)
-            results = [r for r in map(m.parse_bss, parts) if r is not None]
-            got_parts = bool(parts)
-            del parts
-            release_messages()
+            seen[0] = 0
+            cmd.decode = decode
+            try:
+                results = self.driver.request(m.CMD_GET_SCAN, [], NLM_F_DUMP)
+            finally:
+                cmd.decode = saved
             # Entries but no BSS in them: the dump was interrupted; ask again.
-            if results or not got_parts:
+            if results or not seen[0]:
                 return results
         return results
 

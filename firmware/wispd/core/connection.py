@@ -434,6 +434,4 @@ class Connection:
         if sae is not None and sae.group and self.plan.sel.akm == AKM_SAE:
             out.extend((("sae_group", sae.group), ("sae_h2e", int(bool(sae.h2e))),
                         ("sae_pk", 0)))
-        if self.eap is not None:
-            out.extend(self.eap.status_fields())
         return out

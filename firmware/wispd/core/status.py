@@ -56,6 +56,10 @@ def status_pairs(iface):
     # (hostap's test runner reads it before any test runs).
     out.append(("p2p_device_address", mac_txt(iface.addr)))
     out.append(("address", mac_txt(iface.addr)))
+    eap = getattr(conn, "eap", None)
+    if eap is not None:
+        # After the address, as wpa_supplicant's eapol_sm_get_status lines come.
+        out.extend(eap.status_fields())
     uuid = iface.config.globals.get("uuid")
     out.append(("uuid", uuid or uuid_from_mac(iface.addr)))
     out.extend(iface.refusals.status_lines(iface.config.networks))

@@ -24,10 +24,10 @@ from OpenSSL import SSL, crypto
 
 from wispd.eap.settings import TlsSettings  # noqa: F401 - re-exported
 
-try:
-    from cryptography import x509 as _x509
-except ImportError:       # pragma: no cover - pyOpenSSL depends on cryptography
-    _x509 = None
+from cryptography import x509 as _x509          # pyOpenSSL is built on it
+from cryptography.hazmat.primitives import serialization
+
+_DER = serialization.Encoding.DER
 
 
 class TlsError(Exception):
@@ -45,10 +45,27 @@ class PeerCert:
         self.altsubject = altsubject
 
 
+def _load_key(path, passphrase):
+    """The private key (PEM, or DER), decrypted with its passphrase here
+    (pyOpenSSL's password callback is deprecated)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pw = passphrase.encode() if isinstance(passphrase, str) else passphrase
+    try:
+        if b"-----BEGIN" in data:
+            key = serialization.load_pem_private_key(data, pw)
+        else:
+            key = serialization.load_der_private_key(data, pw)
+    except (ValueError, TypeError):
+        # Never the passphrase itself in the message.
+        raise ValueError("cannot decrypt or read the private key %s (private_key_passwd?)"
+                         % path) from None
+    return key
+
+
 def _subject_text(name):
     """OpenSSL's X509_NAME_oneline form: /C=FI/O=Org/CN=host."""
-    return "".join("/%s=%s" % (k.decode("ascii", "replace"), v.decode("utf-8", "replace"))
-                   for k, v in name.get_components())
+    return "".join("/%s=%s" % (a.rfc4514_attribute_name, a.value) for a in name)
 
 
 def _altnames(cert):
@@ -56,8 +73,7 @@ def _altnames(cert):
     if _x509 is None:
         return []
     try:
-        ext = cert.to_cryptography().extensions.get_extension_for_class(
-            _x509.SubjectAlternativeName)
+        ext = cert.extensions.get_extension_for_class(_x509.SubjectAlternativeName)
     except Exception:     # noqa: BLE001 - no extension, or one cryptography cannot read
         return []
     out = []
@@ -74,8 +90,7 @@ def _altnames(cert):
 def _dns_names(cert, alt):
     names = [a[4:] for a in alt if a.startswith("DNS:")]
     if not names:
-        names = [v.decode("utf-8", "replace") for k, v in cert.get_subject().get_components()
-                 if k == b"CN"]
+        names = [a.value for a in cert.subject.get_attributes_for_oid(_x509.NameOID.COMMON_NAME)]
     return [n.lower().rstrip(".") for n in names]
 
 
@@ -112,13 +127,13 @@ class TlsLink:
             if settings.client_cert:
                 ctx.use_certificate_chain_file(settings.client_cert)
             if settings.private_key:
-                pw = settings.private_key_passwd
-                if pw is not None:
-                    secret = pw.encode() if isinstance(pw, str) else pw
-                    ctx.set_passwd_cb(lambda maxlen, verify, data: secret)
-                ctx.use_privatekey_file(settings.private_key)
+                key = _load_key(settings.private_key, settings.private_key_passwd)
+                try:
+                    ctx.use_privatekey(key)          # pyOpenSSL >= 24: cryptography keys
+                except TypeError:
+                    ctx.use_privatekey(crypto.PKey.from_cryptography_key(key))
                 ctx.check_privatekey()
-        except (SSL.Error, OSError) as e:
+        except (SSL.Error, OSError, ValueError, TypeError) as e:
             # OpenSSL's text names the file and the failing step, never the passphrase.
             raise TlsError("cannot load the certificates or key: %s" % _ssl_text(e)) from None
         ctx.set_verify(SSL.VERIFY_PEER, self._verify)
@@ -128,9 +143,10 @@ class TlsLink:
     # -- certificate checks (OpenSSL calls this for each certificate, top down)
     def _verify(self, conn, cert, errnum, depth, ok):
         try:
-            alt = _altnames(cert)
-            der = crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
-            subject = _subject_text(cert.get_subject())
+            c = cert.to_cryptography() if hasattr(cert, "to_cryptography") else cert
+            alt = _altnames(c)
+            der = c.public_bytes(_DER)
+            subject = _subject_text(c.subject)
             self.peer_certs.append(PeerCert(depth, subject, hashlib.sha256(der).hexdigest(),
                                             alt))
             if not self.settings.ca_cert:
@@ -140,7 +156,7 @@ class TlsLink:
                     self.cert_error = (depth, subject, _verify_text(errnum))
                 return False
             if depth == 0:
-                why = check_server_names(_dns_names(cert, alt), alt, self.settings)
+                why = check_server_names(_dns_names(c, alt), alt, self.settings)
                 if why is not None:
                     self.cert_error = (depth, subject, why)
                     return False

@@ -108,6 +108,8 @@ def main():
     p.add_argument("--hostap", required=True, help="hostap tree (tests/hwsim, wpaspy)")
     p.add_argument("--tests", default="", help="space-separated test names (default: tests.txt)")
     p.add_argument("--timeout", type=float, default=0, help="testbed deadline, seconds")
+    p.add_argument("--supplicants", default="wispd,wpa_supplicant",
+                   help="which runs, in order (a subset while developing)")
     a = p.parse_args()
     hostap = os.path.abspath(a.hostap)
     if not os.path.exists(os.path.join(hostap, "tests", "hwsim", "run-tests.py")):
@@ -120,7 +122,7 @@ def main():
     timeout = a.timeout or 600 + 2 * 60 * len(tests)
     cmd = [sys.executable, os.path.join(REPO, "tests", "hwsim", "testbed.py"),
            "--timeout", str(int(timeout)), "script", os.path.join(HERE, "guest.py"),
-           "--hostap", hostap, "--wlantest", wlantest] + tests
+           "--hostap", hostap, "--wlantest", wlantest, "--supplicants", a.supplicants] + tests
     results = {}
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True, bufsize=1)
     for line in proc.stdout:

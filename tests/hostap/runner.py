@@ -32,6 +32,9 @@ def main():
     sys.argv = [script] + sys.argv[2:]
     sys.path.insert(0, hwsim)
     sys.path.insert(1, HERE)
+    # run-tests.py adds ../../wpaspy itself, but only once it runs; the shim
+    # imports wpasupplicant (which needs wpaspy) before that.
+    sys.path.append(os.path.join(hwsim, "..", "..", "wpaspy"))
     alias_cryptodome()
     import datatest
     import wpasupplicant

@@ -56,12 +56,13 @@ class ScanRequest:
     cold-start search (None: not one).  The SCAN command's options: only (report
     the results, select nothing: TYPE=ONLY), passive (probe nothing), ssids (probe
     these SSIDs only), flush (the kernel drops older BSSes: only_new=1), scan_id
-    (carried by ScanStarted/ScanResults: use_id=1)."""
+    (carried by ScanStarted/ScanResults: use_id=1); exact: scan `freqs` as
+    given, not widened by the networks' scan_freq (SCAN freq=...)."""
     __slots__ = ("delay", "freqs", "manual", "fast", "step", "only", "passive", "ssids",
-                 "flush", "scan_id")
+                 "flush", "scan_id", "exact")
 
     def __init__(self, delay, freqs=None, manual=False, fast=False, step=None, only=False,
-                 passive=False, ssids=None, flush=False, scan_id=None):
+                 passive=False, ssids=None, flush=False, scan_id=None, exact=False):
         self.delay = delay
         self.freqs = freqs
         self.manual = manual
@@ -72,6 +73,7 @@ class ScanRequest:
         self.ssids = ssids
         self.flush = flush
         self.scan_id = scan_id
+        self.exact = exact
 
     def __repr__(self):
         extra = "".join(", %s=%r" % (n, getattr(self, n)) for n in self.__slots__[2:]
@@ -87,7 +89,7 @@ class ScanPlan:
     cache, trigger nothing; max_age: ignore results seen longer ago (seconds,
     None: take all); last: no step follows."""
     __slots__ = ("freqs", "ssids", "manual", "fast", "step", "cached", "max_age", "last",
-                 "only", "flush", "scan_id")
+                 "only", "flush", "scan_id", "exact")
 
     def __init__(self, freqs, ssids, manual=False, fast=False, step=None, cached=False,
                  max_age=None, last=True, only=False, flush=False, scan_id=None):
@@ -102,6 +104,7 @@ class ScanPlan:
         self.only = only
         self.flush = flush
         self.scan_id = scan_id
+        self.exact = False
 
     def __repr__(self):
         extra = "".join(", %s=%r" % (n, getattr(self, n)) for n in self.__slots__[2:]
@@ -222,7 +225,7 @@ class ScanScheduler:
         the SCAN command's options as ScanRequest has them."""
         return ScanRequest(0, list(freqs) if freqs else None, manual=True, only=only,
                            passive=passive, ssids=list(ssids) if ssids else None,
-                           flush=flush, scan_id=scan_id)
+                           flush=flush, scan_id=scan_id, exact=bool(freqs))
 
     def candidate_found(self):
         """select_and_connect picked a network: the next search paces from the start."""
@@ -241,7 +244,6 @@ class ScanScheduler:
             return self._step_plan(request, usable, recent_freqs, max_scan_ssids, supported,
                                    partial, now)
         manual, fast = request.manual, request.fast
-        explicit = manual and bool(request.freqs)
         if request.freqs is not None:
             freqs = list(request.freqs)
         elif manual or self.rescan_count % FULL_SCAN_EVERY == FULL_SCAN_EVERY - 1:
@@ -249,12 +251,14 @@ class ScanScheduler:
         else:
             freqs = list(recent_freqs)
             fast = bool(freqs)
-        if not explicit:
+        if not request.exact:
             for f in scan_freq_union(usable):
                 if f not in freqs:
                     freqs.append(f)
-        return ScanPlan(freqs, self._ssids(request, usable, max_scan_ssids), manual, fast,
+        plan = ScanPlan(freqs, self._ssids(request, usable, max_scan_ssids), manual, fast,
                         only=request.only, flush=request.flush, scan_id=request.scan_id)
+        plan.exact = request.exact
+        return plan
 
     def _ssids(self, request, usable, max_scan_ssids):
         if request.passive:
@@ -334,7 +338,8 @@ class ScanScheduler:
         return ScanRequest(BUSY_RETRY, None if plan.step is not None else plan.freqs,
                            plan.manual, plan.fast, step=plan.step, only=plan.only,
                            passive=plan.ssids == [], flush=plan.flush, scan_id=plan.scan_id,
-                           ssids=plan.ssids if plan.manual and b"" not in plan.ssids else None)
+                           ssids=plan.ssids if plan.manual and b"" not in plan.ssids else None,
+                           exact=plan.exact)
 
     def scan_failed(self, plan):
         """driver.scan raised DriverError: a fresh choice in FAILED_RETRY seconds.

@@ -394,3 +394,14 @@ def test_manual_scan_options():
 def test_common_channels_are_the_usual_ones():
     assert scanning.COMMON_24 == (2412, 2437, 2462)
     assert [(f - 5000) // 5 for f in scanning.COMMON_5] == [36, 40, 44, 48, 149, 153, 157, 161]
+
+
+def test_internal_scans_with_channels_keep_scan_freq_user_ones_do_not():
+    s = ScanScheduler()
+    a = net("a", 0, scan_freq=[2412])
+    # A roam scan on the network's known channels (core/linkmonitor.py).
+    assert s.plan(ScanRequest(0, [2437], manual=True), [a], [], 4).freqs == [2437, 2412]
+    # SCAN freq=2437: exactly that.
+    plan = s.plan(s.manual([2437]), [a], [], 4)
+    assert plan.freqs == [2437] and plan.exact
+    assert s.scan_busy(plan).exact

@@ -53,6 +53,7 @@ class FakeDriver(Driver):
         self.operstate = None
         self.country = None
         self.cqm = []                # (threshold, hysteresis) of each set_cqm()
+        self.actions = []            # (dst, freq, body) of each send_action()
 
     def init(self):
         if self.fail_init:
@@ -128,6 +129,9 @@ class FakeDriver(Driver):
 
     def set_country(self, alpha2):
         self.country = alpha2
+
+    def send_action(self, dst, freq, body):
+        self.actions.append((dst, freq, body))
 
     def send_eapol(self, dst, data):
         self.sent_eapol.append((dst, data))

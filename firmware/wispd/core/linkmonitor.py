@@ -16,6 +16,7 @@ While the signal is good nothing here wakes up (bgscan's long pace at most).
 import logging
 
 from wispd.core import bgscan
+from wispd.core import btm
 from wispd.core import notify as nt
 from wispd.core import roam
 from wispd.core import selection
@@ -23,12 +24,16 @@ from wispd.core import states as S
 from wispd.core.bss import mac_txt
 from wispd.core.scanning import ScanRequest
 from wispd.drivers.ops import DriverError
+from wispd.rsn import wnm
 
 log = logging.getLogger("wispd.station")
 
 # Every FULL_EVERY-th roam scan covers every channel (an AP of the network may
 # have come up on a channel the table has not seen yet).
 FULL_EVERY = 3
+# A BSS Transition Management request is answered after one scan of the
+# candidates' channels, or after this long without results.
+BTM_SCAN_TIMEOUT = 3.0
 REASON_UNSPECIFIED = 1
 
 
@@ -44,6 +49,7 @@ class LinkMonitor:
         self.roam_scans = 0
         self.failed = {}            # bssid -> when a roam to it failed
         self.extra_freqs = []       # channels the AP named (neighbor report, BTM)
+        self.btm = None             # (request, AP, freq) waiting for its scan
 
     # ------------------------------------------------------------------ life of a link
     def connected(self, conn):
@@ -74,6 +80,8 @@ class LinkMonitor:
 
     def stop(self):
         """The link is gone or being replaced: no more background scans."""
+        self.btm = None
+        self.eloop.cancel_timeout(self._btm_answer)
         if self.bgscan is not None:
             self.bgscan.stop()
             self.bgscan = None
@@ -130,6 +138,9 @@ class LinkMonitor:
             return
         if self.bgscan is not None:
             self.bgscan.scanned()
+        if self.btm is not None:
+            self._btm_answer()
+            return
         now = self.eloop.now()
         self.failed = {b: t for b, t in self.failed.items() if now - t < roam.FAILED_HOLDOFF}
         current = conn.current_bssid()
@@ -186,3 +197,55 @@ class LinkMonitor:
         to authenticate with the target), so it is a disconnection."""
         self.failed[target] = self.eloop.now()
         self.iface.notify(nt.Disconnected(prev_bssid, REASON_UNSPECIFIED, True))
+
+    # ------------------------------------------------------------------ 802.11v
+    def action_frame(self, event):
+        """An Action frame from the kernel: a BTM request from our AP is handled."""
+        iface = self.iface
+        conn = iface.connection
+        if not wnm.is_btm_request(event.data or b""):
+            return
+        if iface.wpa_state != S.COMPLETED or conn is None or event.src != conn.current_bssid():
+            log.debug("%s: BTM request from %s outside our link, dropped", iface.ifname,
+                      mac_txt(event.src or b"\0" * 6))
+            return
+        try:
+            request = wnm.parse_btm_request(event.data)
+        except wnm.WnmError as e:
+            log.info("%s: malformed BTM request dropped: %s", iface.ifname, e)
+            return
+        log.info("%s: BTM request %d: mode 0x%02x, %d candidates", iface.ifname, request.token,
+                 request.mode, len(request.candidates))
+        freq = event.freq or (conn.current_bss.freq if conn.current_bss is not None else 0)
+        self.btm = (request, event.src, freq)
+        freqs = btm.scan_freqs(request)
+        for f in freqs:
+            if f not in self.extra_freqs:
+                self.extra_freqs.append(f)
+        if not freqs:
+            freqs = self.known_freqs(conn.network)
+        self.eloop.cancel_timeout(self._btm_answer)
+        self.eloop.register_timeout(BTM_SCAN_TIMEOUT, self._btm_answer)
+        iface.request_scan(ScanRequest(0, freqs, manual=True))
+
+    def _btm_answer(self):
+        self.eloop.cancel_timeout(self._btm_answer)
+        pending, self.btm = self.btm, None
+        iface = self.iface
+        conn = iface.connection
+        if pending is None or conn is None or iface.wpa_state != S.COMPLETED:
+            return
+        request, ap, freq = pending
+        entry = iface.bss.get(conn.current_bssid(), conn.network.ssid_bytes)
+        signal = entry.signal if entry is not None else self.rssi
+        answer = btm.decide(request, conn.current_bssid(), signal,
+                            list(self.candidates(conn.network)))
+        log.info("%s: BTM request %d: status %d (%s)", iface.ifname, request.token,
+                 answer.status, answer.why)
+        try:
+            iface.driver.send_action(ap, freq, wnm.btm_response(
+                request.token, answer.status, answer.bss.bssid if answer.accepted else None))
+        except DriverError as e:
+            log.warning("%s: BTM response not sent: %s", iface.ifname, e)
+        if answer.accepted:
+            self.roam_to(answer.bss, answer.plan, "btm")

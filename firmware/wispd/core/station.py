@@ -374,6 +374,9 @@ class Interface:
     def _on_SignalChange(self, event):
         self.link.signal_change(event)
 
+    def _on_ActionFrame(self, event):
+        self.link.action_frame(event)
+
     def _on_InterfaceDisabled(self, event):
         if self.wpa_state == S.INTERFACE_DISABLED:
             return

@@ -80,6 +80,11 @@ class MichaelMicFailure(Event):
     __slots__ = ("src", "unicast", "key_index")
 
 
+class ActionFrame(Event):
+    """An Action frame the driver registered for (data: from the category octet on)."""
+    __slots__ = ("src", "bssid", "freq", "data")
+
+
 class BeaconLoss(Event):
     __slots__ = ()
 

@@ -217,6 +217,11 @@ class Driver:
         (EINVAL: threshold above 0 or hysteresis below 0)."""
         return False
 
+    def send_action(self, dst, freq, body):
+        """Send an Action frame (body from the category octet on) to our BSS;
+        drivers that deliver ActionFrame events implement it (802.11v)."""
+        raise DriverError("Action frames not supported by %s" % self.name)
+
     def set_country(self, alpha2):
         raise DriverError("set_country not supported")
 

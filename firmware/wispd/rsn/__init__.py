@@ -10,6 +10,7 @@
     saecrypto  SAE math: password element, commit, keys, confirm
     sae        SaeSupplicant: the SAE commit/confirm exchange
     pmksa      the in-memory PMKSA cache
+    wnm        802.11v BSS Transition Management frames, 802.11k neighbor reports
 
 Nothing here opens a socket: bytes in, actions out. Imports stay inside rsn/
 and the standard library (tests/unit/test_layers.py).

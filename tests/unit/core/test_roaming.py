@@ -179,3 +179,45 @@ def test_roam_decided_notification_names_both_bsses(h):
     assert [(n.bssid, n.target, n.reason) for n in decided] == [(B1, B2, "command")]
     assert x.iface.link.roam_command(B2) is None           # already there: nothing to do
     assert "not a known BSS" in x.iface.link.roam_command(b"\x02" * 6)
+
+
+# ---------------------------------------------------------------- 802.11v
+def _btm_request(mode, cands, token=7):
+    import struct
+    body = bytes((10, 7, token, mode)) + struct.pack("<H", 0) + b"\xff"
+    for bssid, channel, pref in cands:
+        nr = bssid + struct.pack("<I", 0x8F) + bytes((81, channel, 7, 3, 1, pref))
+        body += bytes((52, len(nr))) + nr
+    return body
+
+
+def test_btm_request_moves_to_the_named_candidate(h):
+    x, c = _connected_to_ap1(h, NET)
+    x.iface.on_driver_event(ev.ActionFrame(src=B1, bssid=B1, freq=2412,
+                                           data=_btm_request(1, [(B2, 11, 200)])))
+    line = c.wait_event("CTRL-EVENT-CONNECTED")
+    assert "Connection to %s completed" % AP2 in line
+    assert not any("DISCONNECTED" in e for e in c.events)
+    dst, freq, body = x.driver.actions[-1]
+    assert (dst, freq) == (B1, 2412) and body == bytes((10, 8, 7, 0, 0)) + B2
+    # The candidate's channel was scanned (channel 11 = 2462 MHz).
+    assert any(2462 in s.freqs for s in x.driver.scans[1:])
+
+
+def test_btm_request_without_a_usable_candidate_is_rejected(h):
+    x, c = _connected_to_ap1(h, NET)
+    x.iface.on_driver_event(ev.ActionFrame(src=B1, bssid=B1, freq=2412,
+                                           data=_btm_request(1, [(b"\x02" * 6, 6, 255)])))
+    x.run_until(lambda: x.driver.actions)
+    assert x.driver.actions[-1][2] == bytes((10, 8, 7, 7, 0))
+    assert x.iface.current_bssid() == B1 and len(x.driver.associations) == 1
+
+
+def test_malformed_or_foreign_btm_requests_are_dropped(h):
+    x, c = _connected_to_ap1(h, NET)
+    for src, data in ((B1, b"\x0a\x07\x01"), (B2, _btm_request(1, [(B2, 11, 200)])),
+                      (B1, b"\x0a\x07\x01\x01\x00\x00\x00\x34\x02ab")):
+        x.iface.on_driver_event(ev.ActionFrame(src=src, bssid=src, freq=2412, data=data))
+    for _ in range(50):
+        x.loop.run_once(0.01)
+    assert x.driver.actions == [] and x.iface.current_bssid() == B1

@@ -34,6 +34,7 @@ import logging
 from wispd.drivers import events as ev
 from wispd.drivers.linkstate import LinkStateMixin
 from wispd.drivers.nl80211 import msgs as m
+from wispd.drivers.nl80211.frames import ActionFrames
 from wispd.drivers.nl80211.scan import Scanner
 from wispd.drivers.nl80211.sme import Connection
 from wispd.drivers.nl80211.wiphy import capabilities, read_wiphy
@@ -81,6 +82,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.disabled = set()        # reasons the interface is unusable: rfkill, ifdown
         self.scanner = Scanner(self)
         self.conn = Connection(self)
+        self.frames = ActionFrames(self)     # 802.11v requests in, responses out
         scanner, conn = self.scanner, self.conn
         self._handlers = {
             m.CMD_TRIGGER_SCAN: scanner.on_trigger,
@@ -98,6 +100,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
             m.CMD_UNPROT_DISASSOCIATE: conn.on_unprotected,
             m.CMD_MICHAEL_MIC_FAILURE: self._on_mic_failure,
             m.CMD_NOTIFY_CQM: self._on_cqm,
+            m.CMD_FRAME: self.frames.on_frame,
         }
 
     def _reset_link(self):
@@ -170,6 +173,7 @@ class Nl80211Driver(LinkStateMixin, Driver):
         self.rtnl.set_linkmode(link.index, True)
         self.link_up = link.up
         self.disabled.discard("ifdown")
+        self.frames.register()
         self._bring_up()
         log.info("%s: nl80211 on %s ifindex %d, %s, %s", self.ifname, self.wiphy.name,
                  self.ifindex, self.capa, "CONNECT" if self.use_connect else "AUTH+ASSOC")
@@ -384,6 +388,10 @@ class Nl80211Driver(LinkStateMixin, Driver):
         return sta.get("rssi")
 
     # ------------------------------------------------------------------ regulatory
+    def send_action(self, dst, freq, body):
+        self._need_iface()
+        self.frames.send(dst, freq, body)
+
     def set_country(self, alpha2):
         if self.cmd is None:
             raise DriverError("driver not initialised")

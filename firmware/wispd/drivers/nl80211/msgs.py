@@ -58,6 +58,9 @@ CMD_CONNECT = 46
 CMD_ROAM = 47
 CMD_DISCONNECT = 48
 CMD_GET_SURVEY = 50
+CMD_REGISTER_FRAME = 58
+CMD_FRAME = 59
+CMD_FRAME_TX_STATUS = 60
 CMD_SET_CQM = 63
 CMD_NOTIFY_CQM = 64
 CMD_UNPROT_DEAUTHENTICATE = 70
@@ -135,8 +138,10 @@ class nl80211msg(genlmsg):
         (78, ATTR + "RESP_IE", "cdata"),
         (79, ATTR + "PREV_BSSID", "cdata"),
         (84, ATTR + "SURVEY_INFO", "survey_info"),
+        (91, ATTR + "FRAME_MATCH", "cdata"),
         (94, ATTR + "CQM", "cqm"),
         (95, ATTR + "LOCAL_STATE_CHANGE", "flag"),
+        (101, ATTR + "FRAME_TYPE", "uint16"),
         (102, ATTR + "CONTROL_PORT_ETHERTYPE", "uint16"),
         (110, ATTR + "KEY_DEFAULT_TYPES", "key_default_types"),
         (143, ATTR + "FEATURE_FLAGS", "uint32"),

@@ -41,6 +41,25 @@ def walk(buf, start=0, end=None):
     return out
 
 
+def pick(buf, kinds):
+    """{type: payload} of only the wanted types in one level of buf, first
+    wins: for entries read by the hundred (a wiphy's channels) where an index
+    of every attribute would be wasted."""
+    out = {}
+    unpack = _HDR.unpack_from
+    end = len(buf)
+    pos = 0
+    while pos + 4 <= end:
+        length, kind = unpack(buf, pos)
+        if length < 4 or pos + length > end:
+            break
+        kind &= NLA_TYPE_MASK
+        if kind in kinds and kind not in out:
+            out[kind] = buf[pos + 4:pos + length]
+        pos += (length + 3) & ~3
+    return out
+
+
 class Attrs:
     """One level of attributes, indexed by type.  A type that appears more than
     once keeps its first payload (the kernel sends each once per level; lists

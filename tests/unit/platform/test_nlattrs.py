@@ -117,3 +117,10 @@ def test_genl_resolve_reads_the_kernels_controller_as_pyroute2_does():
     assert groups == {g.get_attr("CTRL_ATTR_MCAST_GRP_NAME"): g.get_attr("CTRL_ATTR_MCAST_GRP_ID")
                       for g in ref.get_attr("CTRL_ATTR_MCAST_GROUPS")}
     assert groups
+
+
+def test_pick_reads_only_the_wanted_types():
+    from wispd.platform.nlattrs import pick
+    data = nla(1, b"a") + nla(3, b"c") + nla(2 | 0x4000, b"b") + nla(1, b"z") + struct.pack("=HH", 99, 4)
+    assert pick(data, {1, 2}) == {1: b"a", 2: b"b"}
+    assert pick(data, {7}) == {} and pick(b"", {1}) == {}

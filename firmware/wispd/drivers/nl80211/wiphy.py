@@ -6,12 +6,13 @@ split dump (one message would outgrow a netlink buffer on radios with many
 channels); each part carries the wiphy index and some of the attributes.
 """
 
+import struct
 import sys
 
 from wispd.drivers.nl80211 import msgs as m
 from wispd.drivers.ops import Capabilities
 from wispd.platform.netlink import NLM_F_DUMP
-from wispd.platform.nlattrs import Attrs
+from wispd.platform.nlattrs import pick, walk
 from wispd.rsn.defs import AKM_8021X, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128
 
 
@@ -37,6 +38,9 @@ A_WIPHY, A_WIPHY_NAME, A_WIPHY_BANDS, A_MAX_NUM_SCAN_SSIDS = 1, 2, 22, 43
 A_SUPPORTED_COMMANDS, A_CIPHER_SUITES, A_AKM_SUITES, A_FEATURE_FLAGS = 50, 57, 76, 143
 BAND_ATTR_FREQS = 1
 FREQUENCY_ATTR_FREQ, FREQUENCY_ATTR_DISABLED = 1, 2
+_BAND_WANTED = frozenset((BAND_ATTR_FREQS,))
+_FREQ_WANTED = frozenset((FREQUENCY_ATTR_FREQ, FREQUENCY_ATTR_DISABLED))
+_U32 = struct.Struct("=I").unpack_from
 
 
 def parse_wiphy(parts):
@@ -48,9 +52,8 @@ def parse_wiphy(parts):
     for msg in parts:
         if info.index is None and A_WIPHY in msg:
             info.index = msg.u32(A_WIPHY)
-        name = msg.string(A_WIPHY_NAME)
-        if name:
-            info.name = name
+        if info.name is None and A_WIPHY_NAME in msg:
+            info.name = msg.string(A_WIPHY_NAME)
         for c in msg.u32_array(A_CIPHER_SUITES):
             if c not in info.ciphers:
                 info.ciphers.append(c)
@@ -64,12 +67,15 @@ def parse_wiphy(parts):
         for cmd in msg.list(A_SUPPORTED_COMMANDS):
             if len(cmd) >= 4:
                 info.commands.add(int.from_bytes(cmd[:4], sys.byteorder))
+        # A split dump sends about one channel a message: ~170 of them for a
+        # hwsim radio, so the two levels below are read with pick(), not indexed.
         for band in msg.list(A_WIPHY_BANDS):
-            for freq in Attrs(band).list(BAND_ATTR_FREQS):
-                f = Attrs(freq)
-                mhz = f.u32(FREQUENCY_ATTR_FREQ)
-                if mhz and not f.flag(FREQUENCY_ATTR_DISABLED):
-                    freqs.add(mhz)
+            chans = pick(band, _BAND_WANTED).get(BAND_ATTR_FREQS)
+            for freq in walk(chans) if chans else ():
+                f = pick(freq[1], _FREQ_WANTED)
+                mhz = f.get(FREQUENCY_ATTR_FREQ)
+                if mhz is not None and len(mhz) >= 4 and FREQUENCY_ATTR_DISABLED not in f:
+                    freqs.add(_U32(mhz, 0)[0])
     info.freqs = sorted(freqs)
     return info
 

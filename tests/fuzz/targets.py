@@ -8,7 +8,8 @@ from fuzz_eapol import EapolTarget
 from fuzz_ies import IesTarget
 from fuzz_provision import ProvisionTarget
 from fuzz_wext import WextTarget
+from fuzz_wnm import WnmTarget
 
 TARGETS = [ControlTextTarget(), CompactTarget(), IesTarget(), EapolTarget(), WextTarget(),
-           ConfigTarget(), ProvisionTarget(), EapTarget()]
+           ConfigTarget(), ProvisionTarget(), EapTarget(), WnmTarget()]
 BY_NAME = {t.name: t for t in TARGETS}

@@ -64,3 +64,31 @@ def test_sae_code_loads_only_for_an_sae_network():
     r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                        check=True)
     assert r.stdout.strip() == "[]"
+
+
+# What the start path (nl80211, both control sockets, a WPA2-PSK connect) must
+# not import (issue 14): getopt brings gettext and locale (main parses its
+# flags itself); hashlib/hmac/ssl load OpenSSL (rsn/kdf uses the interpreter's
+# own _sha1/_sha256/_md5); asyncio, dataclasses, argparse, subprocess, json and
+# multiprocessing are large and not needed; pyroute2's nl80211/generic/iproute
+# modules bring its sockets (the shim in platform/netlink.py keeps to its
+# message base classes).  logging, re, enum and typing are still on the path:
+# pyroute2.netlink imports logging and typing itself (docs/benchmarks.md).
+START_PATH_NEVER = ("getopt", "gettext", "locale", "argparse", "optparse", "hashlib", "_hashlib",
+                    "hmac", "ssl", "asyncio", "dataclasses", "subprocess", "json",
+                    "multiprocessing", "msgpack", "pyroute2.netlink.nl80211",
+                    "pyroute2.netlink.generic", "pyroute2.iproute", "pyroute2.config")
+
+
+def test_start_path_leaves_out_what_it_does_not_need():
+    code = ("import sys, wispd.main, wispd.daemon, wispd.platform.eloop, "
+            "wispd.drivers.nl80211.driver, wispd.rsn.handshake, wispd.config.recent, "
+            "wispd.control.compact.server, wispd.core.station, wispd.core.connection, "
+            "wispd.core.status, wispd.platform.rtnl, wispd.platform.rfkill, wispd.platform.l2, "
+            "wispd.platform.ifacelock, wispd.control.wpactrl.server; "
+            "print(' '.join(sorted(sys.modules)))")
+    r = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                       check=True)
+    loaded = set(r.stdout.split())
+    assert "wispd.drivers.nl80211.driver" in loaded
+    assert sorted(loaded.intersection(START_PATH_NEVER)) == []

@@ -15,6 +15,7 @@ from wispd.drivers.ops import (
     AUTH_SAE, DriverBusy, DriverError, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE, AssocParams, KeyParams,
     ScanParams)
 from wispd.drivers.nl80211 import msgs as m
+from wispd.drivers.nl80211 import sme
 
 RSN_IE = bytes.fromhex("30140100000fac040100000fac040100000fac020000")
 
@@ -94,7 +95,7 @@ def test_sme_path_authenticate_then_associate():
     assert a["SOCKET_OWNER"] is True and a["CONTROL_PORT"] is True
     assert a["CONTROL_PORT_ETHERTYPE"] == 0x888E
     assert a["USE_MFP"] == m.MFP_REQUIRED
-    assert a["IE"] == RSN_IE
+    assert a["IE"] == RSN_IE + sme.EXT_CAPAB_BSS_TRANSITION
     assert list(a["CIPHER_SUITES_PAIRWISE"]) == [CIPHER_CCMP]
     assert a["CIPHER_SUITE_GROUP"] == CIPHER_CCMP
     assert list(a["AKM_SUITES"]) == [AKM_PSK] and a["WPA_VERSIONS"] == 2
@@ -238,7 +239,8 @@ def test_connect_path_command_and_result():
     assert sent["cmd"] == m.CMD_CONNECT
     assert a["SOCKET_OWNER"] is True and a["CONTROL_PORT"] is True and a["PRIVACY"] is True
     assert a["CONTROL_PORT_ETHERTYPE"] == 0x888E and a["USE_MFP"] == m.MFP_REQUIRED
-    assert a["MAC"] == AP and a["SSID"] == b"home" and a["IE"] == RSN_IE
+    assert a["MAC"] == AP and a["SSID"] == b"home" \
+        and a["IE"] == RSN_IE + sme.EXT_CAPAB_BSS_TRANSITION
     assert list(a["AKM_SUITES"]) == [AKM_PSK]
     # mac80211 also emits AUTHENTICATE/ASSOCIATE: ignored on this path
     drv.handle_nl80211(kernel_msg(m.CMD_AUTHENTICATE, [("FRAME", auth_frame())]))

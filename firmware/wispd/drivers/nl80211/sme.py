@@ -33,6 +33,12 @@ RESCAN_TRIES = 10
 RESCAN_RETRY = 0.5
 
 
+# Extended Capabilities with bit 19, BSS Transition: this driver takes the AP's
+# 802.11v BTM requests (frames.py), so it says so, as wpa_supplicant does; an
+# AP may send them only to stations that advertise it.
+EXT_CAPAB_BSS_TRANSITION = bytes((127, 3, 0x00, 0x00, 0x08))
+
+
 def crypto_attrs(p):
     """The security attributes ASSOCIATE and CONNECT share, from AssocParams."""
     attrs = []
@@ -47,7 +53,7 @@ def crypto_attrs(p):
     attrs += [("CONTROL_PORT", True), ("CONTROL_PORT_ETHERTYPE", m.ETH_P_PAE)]
     if p.mfp:
         attrs.append(("USE_MFP", m.MFP_REQUIRED))
-    ies = bytes(p.wpa_ie or b"") + bytes(p.extra_ies or b"")
+    ies = bytes(p.wpa_ie or b"") + bytes(p.extra_ies or b"") + EXT_CAPAB_BSS_TRANSITION
     if ies:
         attrs.append(("IE", ies))
     if p.prev_bssid:

@@ -25,6 +25,7 @@ from wispd.control.ops_daemon import (h_attach, h_detach, h_hello, h_interfaces,
 from wispd.control.ops_iface import h_flush, h_get_capability, h_status_driver
 from wispd.control.ops_link import (h_disconnect, h_reassociate, h_reconnect, h_roam,
                                     h_signal_poll, h_status, h_status_full)
+from wispd.control.ops_eap import h_ctrl_rsp
 from wispd.control.ops_network import (h_add_network, h_disable_network, h_enable_network,
                                        h_get_network, h_list_networks, h_networks_apply,
                                        h_remove_network, h_select_network, h_set_network)
@@ -80,6 +81,8 @@ TABLE = [
     Command("ADD_NETWORK", "network.add", h_add_network, text=reply.plain),
     Command("SET_NETWORK", "network.set", h_set_network,
             (Arg("id", net_id), Arg("field", text), Arg("value", text, rest=True))),
+    # CTRL-RSP-PASSWORD-<id>:<password> (the codec splits the name off; 802.1X)
+    Command("CTRL-RSP", "eap.response", h_ctrl_rsp, (Arg("response", text, rest=True),)),
     Command("GET_NETWORK", "network.get", h_get_network,
             (Arg("id", net_id), Arg("field", text)), text=reply.bare),
     Command("REMOVE_NETWORK", "network.remove", h_remove_network, (Arg("id", net_id_or_all),)),

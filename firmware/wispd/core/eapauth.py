@@ -233,6 +233,9 @@ class EapAuth:
         elif k == "no_ca":
             log.warning("%s: network %d has no ca_cert: the server certificate is NOT "
                         "verified", self.conn.ifname, self.conn.network.id)
+        elif k == "need_password":
+            net = self.conn.network
+            notify(nt.EapRequest("PASSWORD", net.id, "Password", net.ssid_bytes))
         elif k == "phase2":
             log.debug("%s: EAP: phase 2 %s", self.conn.ifname, args[0])
         elif k == "success":
@@ -257,3 +260,15 @@ class EapAuth:
         if self.tls_version:
             out.append(("eap_tls_version", self.tls_version))
         return out
+
+
+def password_response(iface, network, value):
+    """CTRL-RSP-PASSWORD-<id>: the password of a network (kept in memory, as
+    SET_NETWORK would); an EAP run of that network waiting for it takes it at
+    the server's next retransmission.  Raises ConfigError."""
+    network.set("password", value.encode("utf-8").hex())
+    conn = getattr(iface, "connection", None)
+    eap = getattr(conn, "eap", None)
+    if eap is not None and eap.peer is not None and conn.network is network:
+        eap.peer.settings.password = value
+        eap.peer.settings.nt_hash = None

@@ -289,6 +289,13 @@ class EapSuccess(Notification):
     name = "eap_success"
 
 
+class EapRequest(Notification):
+    """The EAP run needs something of the user (CTRL-REQ-<field>-<id>); field:
+    PASSWORD; text: wpa_supplicant's word for it ("Password")."""
+    __slots__ = ("field", "id", "text", "ssid")
+    name = "eap_request"
+
+
 class EapFailure(Notification):
     """reason: wispd's words for why (never a secret); wpa_ctrl does not show it."""
     __slots__ = ("reason",)

@@ -72,6 +72,7 @@ class EapPeer:
         self.last_id = None
         self.last_resp = None
         self.reason = None
+        self.password_requested = False
 
     @property
     def selected_method(self):
@@ -131,6 +132,14 @@ class EapPeer:
             name = P.METHOD_NAMES.get(t, "unknown")
             out += [Event("proposed", t, True), Event("status", "refuse proposed method", name)]
             return out + self._respond(pkt.ident, P.TYPE_NAK, bytes(self.settings.methods))
+        if self.method is None and t in _TUNNELED and self.settings.password is None \
+                and self.settings.nt_hash is None:
+            # No password: ask for one (CTRL-REQ-PASSWORD) and let the server
+            # retransmit; the request is answered once CTRL-RSP-PASSWORD set it.
+            if not self.password_requested:
+                self.password_requested = True
+                out.append(Event("need_password"))
+            return out
         if self.method is None:
             out += [Event("proposed", t, False),
                     Event("status", "accept proposed method", P.METHOD_NAMES[t])]

@@ -71,6 +71,8 @@ CASES = [
     (nt.EapNotification("hello"), "CTRL-EVENT-EAP-NOTIFICATION hello"),
     (nt.EapSuccess(), "CTRL-EVENT-EAP-SUCCESS EAP authentication completed successfully"),
     (nt.EapFailure("MSCHAPv2 failure E=691"), "CTRL-EVENT-EAP-FAILURE EAP authentication failed"),
+    (nt.EapRequest("PASSWORD", 2, "Password", b"corp"),
+     "CTRL-REQ-PASSWORD-2:Password needed for SSID corp"),
 ]
 
 

@@ -22,9 +22,9 @@ PASSWORD = "alice pw"
 
 
 def conf(pki, password=PASSWORD):
+    pw = '\tpassword="%s"\n' % password if password is not None else ""
     return ('network={\n\tssid="corp"\n\tkey_mgmt=WPA-EAP\n\teap=PEAP\n\tidentity="alice"\n'
-            '\tpassword="%s"\n\tca_cert="%s"\n\tphase2="auth=MSCHAPV2"\n}\n'
-            % (password, pki["ca"]))
+            '%s\tca_cert="%s"\n\tphase2="auth=MSCHAPV2"\n}\n' % (pw, pki["ca"]))
 
 
 @pytest.fixture
@@ -171,3 +171,36 @@ def test_pmksa_cache_skips_eap_on_reconnect(corp, pki):
     four_way(x, auth)                      # message 1 at once: the AP kept the PMKSA
     c.wait_event("CTRL-EVENT-CONNECTED")
     assert not any("EAP-STARTED" in e for e in c.events)
+
+
+@pytest.mark.parametrize("corp", [None], indirect=True)
+def test_password_asked_for_and_given(corp, pki, caplog):
+    """No password: CTRL-REQ-PASSWORD, then wpa_cli's `password 0 ...`
+    (CTRL-RSP-PASSWORD-0:...) and the server's retransmission goes on."""
+    x, auth, c = corp
+    server = MiniServer(pki, P.TYPE_PEAP, password=PASSWORD)
+    x.run_until(lambda: x.iface.wpa_state == states.ASSOCIATED)
+    x.driver.deliver_eapol(AA, P.eapol(P.EAPOL_EAP, server.first().build()))
+    x.run_until(lambda: x.driver.sent_eapol)
+    _, _, body = P.parse_eapol(x.driver.sent_eapol.pop()[1])
+    start = server.handle(P.Packet.parse(body))
+    x.driver.deliver_eapol(AA, P.eapol(P.EAPOL_EAP, start.build()))
+    assert c.wait_event("CTRL-REQ-PASSWORD-0:") == "CTRL-REQ-PASSWORD-0:Password needed for SSID corp"
+    assert x.driver.sent_eapol == []                 # nothing sent without the password
+    with caplog.at_level("DEBUG", logger="wispd"):
+        assert c.request("CTRL-RSP-PASSWORD-0:" + PASSWORD) == "OK\n"
+    assert c.request("CTRL-RSP-IDENTITY-0:x") == "FAIL\n"
+    assert c.request("CTRL-RSP-PASSWORD-7:x") == "FAIL\n"
+    assert PASSWORD not in caplog.text
+    assert c.request("GET_NETWORK 0 password") == "*"
+    x.driver.deliver_eapol(AA, P.eapol(P.EAPOL_EAP, start.build()))   # the retransmission
+    pkt = None
+    for _ in range(100):
+        x.run_until(lambda: x.driver.sent_eapol)
+        _, _, body = P.parse_eapol(x.driver.sent_eapol.pop()[1])
+        pkt = server.handle(P.Packet.parse(body))
+        x.driver.deliver_eapol(AA, P.eapol(P.EAPOL_EAP, pkt.build()))
+        if pkt.code == P.CODE_SUCCESS:
+            break
+    assert pkt.code == P.CODE_SUCCESS
+    c.wait_event("CTRL-EVENT-EAP-SUCCESS")

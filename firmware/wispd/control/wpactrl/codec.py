@@ -59,6 +59,8 @@ class Request:
             parts = self.line.split(" ", 3)
             if len(parts) == 4 and parts[2] in SECRET_FIELDS:
                 return " ".join(parts[:3]) + " [REMOVED]"
+        if self.command is not None and self.command.name == "CTRL-RSP":
+            return self.line.partition(":")[0] + ":[REMOVED]"
         return self.line
 
 
@@ -78,6 +80,9 @@ def decode(data):
     if line.startswith("IFNAME="):
         ifname, _, line = line[7:].partition(" ")
     name, _, rest = line.partition(" ")
+    if name.upper().startswith("CTRL-RSP-"):
+        # CTRL-RSP-<field>-<id>:<value>: the value may hold spaces.
+        name, rest = "CTRL-RSP", line[len("CTRL-RSP-"):]
     return Request(ifname, commands.BY_NAME.get(name.upper()), name, line, rest)
 
 

@@ -95,6 +95,8 @@ _RENDER = {
     n.EapNotification: lambda e: "CTRL-EVENT-EAP-NOTIFICATION %s" % e.text,
     n.EapSuccess: lambda e: "CTRL-EVENT-EAP-SUCCESS EAP authentication completed successfully",
     n.EapFailure: lambda e: "CTRL-EVENT-EAP-FAILURE EAP authentication failed",
+    n.EapRequest: lambda e: "CTRL-REQ-%s-%d:%s needed for SSID %s"
+                            % (e.field, e.id, e.text, ssid_txt(e.ssid or b"")),
 }
 
 

@@ -304,3 +304,18 @@ def test_provisioned_client_key_with_passphrase(make_ap, make_station, pki, supp
     with open(sta.log_path, "rb") as f:
         assert secret not in f.read()
     assert_data_path(ap.iface, sta.iface)
+
+
+def test_password_requested_over_control(make_ap, make_station, pki):
+    """A PEAP network without a password: CTRL-REQ-PASSWORD, then wpa_cli's
+    `password` command (CTRL-RSP-PASSWORD-<id>:...) and the connection goes on."""
+    ap = make_ap(eap_ap(pki))
+    net = pw_net(pki, ap.freq, "PEAP", "auth=MSCHAPV2")
+    del net["password"]
+    sta = make_station([net])
+    ev = sta.wait_event("CTRL-REQ-PASSWORD-0:", timeout=40)
+    assert ev is not None, sta.events_seen()
+    assert ev.endswith("CTRL-REQ-PASSWORD-0:Password needed for SSID %s" % SSID), ev
+    assert sta.request("CTRL-RSP-PASSWORD-0:" + PASSWORD).strip() == "OK"
+    _eap_connected(ap, sta)
+    assert_data_path(ap.iface, sta.iface)

@@ -44,16 +44,19 @@ class Notification:
 
 
 # ------------------------------------------------------------------ scanning
+# INFO, as wpa_supplicant 2.10 sends CTRL-EVENT-BSS-ADDED/REMOVED (notify.c:
+# wpa_msg_ctrl MSG_INFO): a monitor at the default level sees them, and
+# scripts and hostap's tests wait for them.
 class BssAdded(Notification):
     __slots__ = ("id", "bssid")
     name = "bss_added"
-    level = DEBUG
+    level = INFO
 
 
 class BssRemoved(Notification):
     __slots__ = ("id", "bssid")
     name = "bss_removed"
-    level = DEBUG
+    level = INFO
 
 
 class _ScanId:

@@ -18,8 +18,10 @@ from wispd.platform import log as wlog
 from wispd.core import states
 from wispd.control import commands
 from wispd.control.wpactrl import codec as tcodec
+from wispd.control.wpactrl import events as wpactrl_events
 from wispd.control.wpactrl import server as ctext
 from wispd.platform.eloop import ALL
+from wispd.platform.log import DEBUG
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 AP1 = "02:00:00:00:00:01"
@@ -27,7 +29,17 @@ AP2 = "02:00:00:00:00:02"
 from wispd.core import notify as nt
 
 # One notification of each level, and the line wpa_ctrl monitors get for it.
-DEBUG_EV, DEBUG_TXT = nt.BssAdded(7, b"\x02\0\0\0\0\x07"), "CTRL-EVENT-BSS-ADDED 7 02:00:00:00:00:07"
+
+
+class _DebugLine(nt.Notification):
+    """A wpa_ctrl line at DEBUG (level 2): wispd sends none that wpa_supplicant
+    does not send higher, so the level filter is checked with this one
+    (registered in the renderer by test_attach_detach_level_filtering)."""
+    __slots__ = ()
+    level = DEBUG
+
+
+DEBUG_EV, DEBUG_TXT = _DebugLine(), "CTRL-EVENT-TEST-DEBUG-LINE"
 INFO_EV, INFO_TXT = nt.ScanStarted(), "CTRL-EVENT-SCAN-STARTED "
 WARNING_EV, WARNING_TXT = nt.MichaelMicFailure(), "WPA: Michael MIC failure detected"
 
@@ -477,7 +489,8 @@ def test_terminate(h):
 
 
 # ------------------------------------------------------------------ monitors
-def test_attach_detach_level_filtering(h):
+def test_attach_detach_level_filtering(h, monkeypatch):
+    monkeypatch.setitem(wpactrl_events._RENDER, _DebugLine, lambda e: DEBUG_TXT)
     x = h()
     c = x.client()
     other = x.client()

@@ -129,19 +129,26 @@ class BssTable:
         self.fresh_from = 0     # the first scan of the search under way
         self.on_added = on_added
         self.on_removed = on_removed
-        self.set_expiration()
+        self.reset_expiration()
 
     def set_expiration(self, age=None, count=None):
         """BSS_EXPIRE_AGE / BSS_EXPIRE_COUNT: an entry goes when not seen for
         `age` seconds, or when missing from `count` scans that covered its
-        channel.  None puts a setting back to its default (180 s, 2 scans);
-        ValueError for what wpa_supplicant refuses (age < 10, count < 1)."""
+        channel (None: that setting stays).  ValueError for what
+        wpa_supplicant refuses (age < 10, count < 1)."""
         if age is not None and int(age) < 10:
             raise ValueError("BSS expiration age must be at least 10 s")
         if count is not None and int(count) < 1:
             raise ValueError("BSS expiration scan count must be at least 1")
-        self.expire_age = float(EXPIRATION_AGE if age is None else int(age))
-        self.expire_count = EXPIRATION_SCAN_COUNT if count is None else int(count)
+        if age is not None:
+            self.expire_age = float(int(age))
+        if count is not None:
+            self.expire_count = int(count)
+
+    def reset_expiration(self):
+        """The defaults: 180 s, 2 scans (FLUSH puts them back)."""
+        self.expire_age = EXPIRATION_AGE
+        self.expire_count = EXPIRATION_SCAN_COUNT
 
     def fresh(self):
         """The BSSes the latest scan saw (or the scans of one search, see

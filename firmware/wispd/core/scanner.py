@@ -96,7 +96,7 @@ class Scanner:
         self.abort()
         self.cancel()
         self.bss.flush(0, self.eloop.now(), keep=self.owner.current_bssid())
-        self.bss.set_expiration()
+        self.bss.reset_expiration()
         self.scheduler.rescan_count = 0
         self.scheduler.steps = None
 

@@ -161,3 +161,41 @@ def test_an_older_sighting_does_not_make_the_entry_older():
         table.update(pair, [], 200.0)
         (bss,) = list(table)
         assert (bss.ssid, bss.last_update, bss.signal) == (b"net", 200.0, -40)
+
+
+def test_expiration_settings_bss_expire_age_and_count():
+    table = BssTable()
+    assert (table.expire_age, table.expire_count) == (180.0, 2)
+    table.set_expiration(count=1)
+    table.update([result(b"x")], [], 0.0)
+    table.update([], [2462], 1.0)               # one miss is enough now
+    assert len(table) == 0
+    table.set_expiration(age=10)
+    assert (table.expire_age, table.expire_count) == (10.0, 1)
+    table.update([result(b"x")], [], 0.0)
+    table.expire(10.5)
+    assert len(table) == 0
+    with pytest.raises(ValueError):
+        table.set_expiration(age=9)
+    with pytest.raises(ValueError):
+        table.set_expiration(count=0)
+    table.reset_expiration()
+    assert (table.expire_age, table.expire_count) == (180.0, 2)
+
+
+def test_cache_reads_and_aborted_scans_count_no_misses_and_a_search_stays_fresh():
+    table = BssTable()
+    table.update([result(b"x")], [], 0.0)
+    table.update([], None, 1.0)
+    table.update([], None, 2.0)
+    assert len(table) == 1                      # None: nothing was missed
+    # Steps of one search: what the first step saw stays a candidate.
+    other = ScanResult(bytes.fromhex("020000000009"), 5180,
+                       ies=b"\x00\x01y", signal=-50, caps=0x0011)
+    table.update([other], [5180], 3.0, continues=True)
+    assert sorted(b.ssid for b in table.fresh()) == [b"y"]      # x was not in this search
+    table.update([result(b"x")], [2462], 4.0)
+    table.update([other], [5180], 5.0, continues=True)
+    assert sorted(b.ssid for b in table.fresh()) == [b"x", b"y"]
+    table.update([other], [5180], 6.0)
+    assert [b.ssid for b in table.fresh()] == [b"y"]

@@ -158,3 +158,17 @@ def test_manual_scan_busy_and_abort():
     aborted = []
     x.driver.abort_scan = lambda: aborted.append(1)
     assert x.iface.scanner.abort() is True and aborted == [1]
+
+
+def test_clear_empties_the_table_and_resets_expiry():
+    x = Rig(net("cafe"), [open_bss(AP1, b"cafe", freq=2412)])
+    x.connected()
+    FakeDriver.world = [open_bss(AP1, b"cafe", freq=2412), open_bss(AP2, b"other", freq=2437)]
+    x.iface.manual_scan()
+    run_until(x.loop, lambda: len(x.iface.bss) == 2)
+    x.iface.bss.set_expiration(age=30, count=5)
+    x.iface.scanner.clear()
+    # The entry of the BSS we are linked to stays.
+    assert [b.bssid for b in x.iface.bss] == [bytes.fromhex(AP1.replace(":", ""))]
+    assert (x.iface.bss.expire_age, x.iface.bss.expire_count) == (180.0, 2)
+    assert not x.iface.scan_pending()

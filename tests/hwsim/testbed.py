@@ -45,10 +45,12 @@ OUT_ROOT = os.path.join(HERE, "out")
 
 # Debian package -> a file it provides (checked with dpkg-query on the package).
 # wireless-regdb: without regulatory.db the kernel stays on the world domain, where
-# country= does nothing and a 5 GHz AP cannot start.
+# country= does nothing and a 5 GHz AP cannot start. openssl: test_eap.py makes its
+# CA and certificates at test time (hwsimlib/certs.py).
 PACKAGES = [
     "qemu-system-x86", "busybox-static", "kmod", "cpio", "hostapd", "wpasupplicant",
     "iw", "wireless-tools", "dosfstools", "mtools", "rfkill", "e2fsprogs", "wireless-regdb",
+    "openssl",
 ]
 
 # The initramfs loads these with insmod in this order (each needs the ones before).

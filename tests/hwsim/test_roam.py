@@ -90,6 +90,10 @@ def test_roam_command_there_and_back(radios, make_ap, make_station, supplicant):
         assert_data_path(target.iface, sta.iface)
     assert _disconnections(sta) == []
     assert sta.request("ROAM 02:00:00:00:00:99").strip() == "FAIL"
+    # SIGNAL_POLL carries the averaged signal (AVG_RSSI) as wpa_supplicant's does.
+    poll = dict(line.split("=", 1) for line in sta.request("SIGNAL_POLL").splitlines()
+                if "=" in line)
+    assert -60 < int(poll["AVG_RSSI"]) < 0 and -60 < int(poll["RSSI"]) < 0, poll
 
 
 @pytest.mark.radios(2)

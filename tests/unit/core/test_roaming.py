@@ -221,3 +221,37 @@ def test_malformed_or_foreign_btm_requests_are_dropped(h):
     for _ in range(50):
         x.loop.run_once(0.01)
     assert x.driver.actions == [] and x.iface.current_bssid() == B1
+
+
+# ---------------------------------------------------------------- bgscan pace (virtual time)
+def test_bgscan_pace_follows_the_signal():
+    from clock import VirtualEloop, run_for
+    loop = VirtualEloop()
+    scans = []
+    b = bgscan.BackgroundScan(loop, bgscan.BgscanParams(10, -60, 100), lambda: scans.append(
+        loop.now()))
+    b.start()
+    t0 = loop.now()
+    run_for(loop, 250)
+    assert [round(t - t0) for t in scans] == [100, 200]          # good signal: long pace
+    scans.clear()
+    b.signal(True)                                                # low: scan now, then short
+    run_for(loop, 35)
+    assert [round(t - t0) for t in scans] == [250, 260, 270, 280]
+    scans.clear()
+    b.signal(False)
+    run_for(loop, 99)
+    assert scans == []
+    b.stop()
+    run_for(loop, 1000)
+    assert scans == []
+
+
+def test_bgscan_without_long_pace_never_scans_on_a_good_signal():
+    from clock import VirtualEloop, run_for
+    loop = VirtualEloop()
+    scans = []
+    b = bgscan.BackgroundScan(loop, bgscan.BgscanParams(5, -40, 0), lambda: scans.append(1))
+    b.start()
+    run_for(loop, 3600)
+    assert scans == [] and not loop.is_timeout_registered(b._due)

@@ -255,3 +255,21 @@ def test_bgscan_without_long_pace_never_scans_on_a_good_signal():
     b.start()
     run_for(loop, 3600)
     assert scans == [] and not loop.is_timeout_registered(b._due)
+
+
+def test_compact_roam_op_is_the_same_command(h, tmp_path):
+    from compact_daemon import RawClient
+    from wispd.control.compact import server as compact
+    x, c = _connected_to_ap1(h, NET)
+    srv = compact.CompactServer(x.daemon, str(tmp_path / "control"), None)
+    try:
+        cc = RawClient(srv.path, x)
+        assert cc.recv()["type"] == "hello"
+        ok = cc.call("roam", {"bssid": AP2})
+        assert "error" not in ok, ok
+        x.run_until(lambda: x.iface.current_bssid() == B2 and x.iface.wpa_state == "COMPLETED")
+        bad = cc.call("roam", {"bssid": "02:00:00:00:00:09"})
+        assert bad["error"]["code"] == "roam_failed", bad
+        cc.close()
+    finally:
+        srv.close()

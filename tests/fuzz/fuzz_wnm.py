@@ -5,7 +5,8 @@ answer and the response it builds.
 Properties: the parser returns a BtmRequest or raises WnmError, nothing else;
 every candidate is a complete Neighbor Report (6-octet BSSID); preferred()
 never offers an excluded (preference 0) candidate; the answer either accepts
-one of the offered candidates or rejects with status 7; the response it
+one of the offered candidates (any BSS the AP did not exclude when
+disassociation is imminent) or rejects with status 7; the response it
 becomes parses back to the same token, status and target."""
 
 import struct
@@ -79,8 +80,11 @@ class WnmTarget(Target):
         answer = btm.decide(req, CURRENT, -50, seen)
         if answer.accepted:
             assert answer.bss.bssid != CURRENT
-            if req.has_list:
+            if req.has_list and not req.disassoc_imminent:
                 assert answer.bss.bssid in [c.bssid for c in preferred]
+            excluded = {c.bssid for c in req.candidates if c.preference == 0}
+            listed = {c.bssid for c in preferred}
+            assert answer.bss.bssid in listed or answer.bss.bssid not in excluded
         else:
             assert answer.status == wnm.STATUS_REJECT_NO_SUITABLE_CANDIDATES
         body = wnm.btm_response(req.token, answer.status,

@@ -8,7 +8,8 @@ The rules, after wpa_supplicant's wnm_sta.c:
 - with a preferred candidate list: the best-preference candidate the station
   has just seen and can join (same network, compatible security); the current
   BSS or candidates with preference 0 are never targets.  None usable: reject
-  with "no suitable candidates" (7);
+  with "no suitable candidates" (7), unless disassociation is imminent: then
+  the strongest other BSS of the network the AP did not exclude;
 - without a list: the strongest other BSS of the network, when it is better
   than the current one or the AP says disassociation is imminent; else 7;
 - disassociation imminent lifts the roam hysteresis (the link ends anyway).
@@ -44,8 +45,12 @@ def decide(request, current_bssid, current_signal, candidates):
             if hit is not None:
                 return BtmAnswer(wnm.STATUS_ACCEPT, hit[0], hit[1],
                                  "candidate %s, preference %s" % (hit[0].bssid_txt, n.preference))
-        return BtmAnswer(wnm.STATUS_REJECT_NO_SUITABLE_CANDIDATES,
-                         why="none of the %d candidates is usable" % len(request.candidates))
+        if not request.disassoc_imminent:
+            return BtmAnswer(wnm.STATUS_REJECT_NO_SUITABLE_CANDIDATES,
+                             why="none of the %d candidates is usable" % len(request.candidates))
+        # The link ends anyway: any other BSS of the network the AP did not exclude.
+        excluded = {n.bssid for n in request.candidates if n.preference == 0}
+        usable = {b: v for b, v in usable.items() if b not in excluded}
     best = None
     for bss, plan in usable.values():
         if best is None or bss.signal > best[0].signal:

@@ -94,3 +94,14 @@ def test_decide_without_a_list():
     req = wnm.parse_btm_request(request(wnm.MODE_DISASSOC_IMMINENT))
     a = btm.decide(req, B1, -30, cands)
     assert a.accepted and a.bss.bssid == B2
+
+
+def test_imminent_disassociation_takes_an_unlisted_bss_but_not_an_excluded_one():
+    cands = [(Bss(B1, -30), "p1"), (Bss(B2, -40), "p2"), (Bss(B3, -35), "p3")]
+    mode = wnm.MODE_PREF_CAND_LIST | wnm.MODE_DISASSOC_IMMINENT
+    req = wnm.parse_btm_request(request(mode, neighbor(bytes(6), pref=255)
+                                        + neighbor(B3, pref=0)))
+    a = btm.decide(req, B1, -30, cands)
+    assert a.accepted and a.bss.bssid == B2
+    req = wnm.parse_btm_request(request(mode, neighbor(B2, pref=0) + neighbor(B3, pref=0)))
+    assert btm.decide(req, B1, -30, cands).status == wnm.STATUS_REJECT_NO_SUITABLE_CANDIDATES

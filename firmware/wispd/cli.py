@@ -71,6 +71,11 @@ def cmd_status(c, a):
         print("signal     %d dBm %s" % (link["signal"], bars(link["signal"])))
         print("security   %s %s/%s%s" % (link["akm"], link["pairwise_cipher"],
                                          link["group_cipher"], " PMF" if link["pmf"] else ""))
+        eap = link.get("eap")
+        if eap:
+            print("eap        %s %s%s" % (eap.get("selectedMethod", "-"), eap.get("EAP state"),
+                                          " " + eap["eap_tls_version"]
+                                          if eap.get("eap_tls_version") else ""))
     cnt = st["counters"]
     print("connects   %d (disconnects %d, connected %.0f s)"
           % (cnt["connects"], cnt["disconnects"], cnt["connected_time"]))

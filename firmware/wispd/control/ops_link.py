@@ -58,6 +58,10 @@ def h_status_full(ctx):
         link["group_cipher"] = fields.get("group_cipher", "NONE")
         link["akm"] = fields.get("key_mgmt", "NONE")
         link["pmf"] = int(fields.get("pmf", 0))
+        eap = getattr(iface.connection, "eap", None)
+        if eap is not None:
+            # 802.1X: "EAP state", "selectedMethod", "eap_tls_version", ... (docs/enterprise.md)
+            link["eap"] = dict(eap.status_fields())
         out["link"] = link
     return out
 

@@ -80,6 +80,27 @@ def test_peap_then_four_way_with_the_msk(corp, pki):
     assert st["EAP state"] == "SUCCESS" and st["selectedMethod"] == "25 (EAP-PEAP)"
     assert st["suppPortStatus"] == "Authorized"
     assert st["Supplicant PAE state"] == "AUTHENTICATED"
+    # The compact protocol's status and `wisp status` show it too.
+    from wispd import cli
+    from wispd.control.commands import Context
+    from wispd.control.ops_link import h_status_full
+    full = h_status_full(Context(x.daemon, x.iface))
+    assert full["link"]["eap"]["EAP state"] == "SUCCESS"
+    assert full["link"]["eap"]["selectedMethod"] == "25 (EAP-PEAP)"
+    assert full["link"]["eap"]["eap_tls_version"] == "TLSv1.2"
+
+    class FakeClient:
+        def status(self):
+            return full
+
+    class Args:
+        json = False
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli.cmd_status(FakeClient(), Args())
+    assert "eap        25 (EAP-PEAP) SUCCESS TLSv1.2" in out.getvalue()
 
 
 def test_events_of_an_eap_run(corp, pki):

@@ -3,7 +3,12 @@ mac80211_hwsim; recorded by fixtures/capture_nl80211.py in the testbed): a
 split GET_WIPHY dump of 189 parts, GET_INTERFACE, a scan's events and its
 GET_SCAN dump with two BSSes.  Checked two ways: against what `iw` said about
 the same radio and scan at capture time, and against pyroute2's generic
-decoder of the same bytes (the reader wispd used before its own)."""
+decoder of the same bytes (the reader wispd used before its own).
+
+The recorded `iw.ciphers` were rewritten once after capture: iw prints a suite
+type in decimal ("00-0f-ac:10") and the first capture read it as hex; the
+digits are the same, so the rewrite is exact (the capture script reads
+decimal since)."""
 import json
 import os
 

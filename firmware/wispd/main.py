@@ -261,6 +261,18 @@ def open_compact(daemon, o, log):
 
 
 def main(argv=None):
+    # No cyclic GC passes while start-up imports ~140 modules and builds the
+    # daemon: they would only walk objects that live as long as the process
+    # (~4% of the import CPU on the host).  _run() collects once, freezes that
+    # heap and turns the GC back on before the eloop runs.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv):
     argv = sys.argv[1:] if argv is None else argv
     try:
         o = parse_args(argv)
@@ -347,6 +359,7 @@ def _run(o, log, locks):
     # (wispd.netlink.release_messages) only look at what came since.
     gc.collect()
     gc.freeze()
+    gc.enable()
     try:
         eloop.run()
     finally:

@@ -55,3 +55,16 @@ def test_parse_args_uses_it():
     assert [s.ifname for s in o.interfaces] == ["wlan0"] and o.state_dir == "/s" and o.daemonize
     with pytest.raises(UsageError, match="option -Z not recognized"):
         parse_args(["-Z"])
+
+
+def test_main_turns_the_gc_back_on_whatever_happens(capsys):
+    # main() runs its start-up without cyclic GC passes; an early return (a
+    # usage error, -h) must not leave a test process (or an embedding one)
+    # without its GC.
+    import gc
+    from wispd.main import main
+    assert gc.isenabled()
+    assert main(["-Z"]) == 1
+    assert gc.isenabled()
+    assert main(["-h"]) == 0
+    assert gc.isenabled()

@@ -10,6 +10,7 @@ type in decimal ("00-0f-ac:10") and the first capture read it as hex; the
 digits are the same, so the rewrite is exact (the capture script reads
 decimal since)."""
 import json
+import struct
 import os
 
 import pytest
@@ -151,3 +152,13 @@ def test_scan_events(kernel):
         assert a["IFINDEX"] == kernel["iw"]["ifindex"]
         assert a["SCAN_FREQUENCIES"] == ref.get_attr(m.ATTR + "SCAN_FREQUENCIES")
         assert 2437 in a["SCAN_FREQUENCIES"]
+
+
+def test_a_short_attribute_counts_as_absent_not_as_a_crash():
+    """A wiphy message whose FEATURE_FLAGS (u32) and MAX_NUM_SCAN_SSIDS (u8)
+    carry no payload: the capabilities fall back to their defaults."""
+    from nl80211_fixtures import kernel_bytes, nla
+    info = wiphy.parse_wiphy([kernel_bytes(m.CMD_NEW_WIPHY, [
+        nla(1, struct.pack("=I", 1)), nla(143, b""), nla(43, b"")])])
+    capa = wiphy.capabilities(info)
+    assert info.features == 0 and capa.max_scan_ssids == 1 and not capa.sae

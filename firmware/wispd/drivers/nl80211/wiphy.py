@@ -61,9 +61,9 @@ def parse_wiphy(parts):
             if k not in info.akms:
                 info.akms.append(k)
         if A_MAX_NUM_SCAN_SSIDS in msg:
-            info.max_scan_ssids = msg.int(A_MAX_NUM_SCAN_SSIDS, "u8")
+            info.max_scan_ssids = msg.int(A_MAX_NUM_SCAN_SSIDS, "u8", 0)
         if A_FEATURE_FLAGS in msg:
-            info.features = msg.u32(A_FEATURE_FLAGS)
+            info.features = msg.u32(A_FEATURE_FLAGS, 0)
         for cmd in msg.list(A_SUPPORTED_COMMANDS):
             if len(cmd) >= 4:
                 info.commands.add(int.from_bytes(cmd[:4], sys.byteorder))

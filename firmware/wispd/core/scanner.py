@@ -37,6 +37,8 @@ class Scanner:
         self.queued = None        # the ScanRequest the timer holds
         self.resume = None        # the request a TYPE=ONLY scan displaced
         self.user_abort = False   # abort() asked the kernel to stop our scan
+        self.discard = False      # clear() (FLUSH) came while our scan ran: keep none of it
+        self.triggered = None     # when our scan in flight was triggered (eloop time)
         self.last_scan_id = 0     # use_id=1: the id of the last such SCAN
 
     def request(self, request):
@@ -92,8 +94,10 @@ class Scanner:
     def clear(self):
         """FLUSH: abort our scan, drop the queued one, empty the BSS table (but
         the entry of the BSS we are linked to), BSS expiry back to its defaults,
-        pacing afresh.  The station's next scan request starts anew."""
-        self.abort()
+        pacing afresh.  The aborted scan still ends with ScanResults, but what
+        it saw is not put back into the table (as wpa_supplicant's FLUSH)."""
+        if self.abort():
+            self.discard = True
         self.cancel()
         self.bss.flush(0, self.eloop.now(), keep=self.owner.current_bssid())
         self.bss.reset_expiration()
@@ -121,6 +125,7 @@ class Scanner:
             self._take_cache(work, plan)
             return
         log.debug("scan %r", plan)
+        triggered = self.eloop.now()
         try:
             owner.driver.scan(ScanParams(ssids=plan.ssids, freqs=plan.freqs, flush=plan.flush))
         except DriverBusy:
@@ -135,7 +140,8 @@ class Scanner:
             return
         self.work = work
         self.plan = plan
-        self.user_abort = False
+        self.user_abort = self.discard = False
+        self.triggered = triggered
         if self.states.state in (S.DISCONNECTED, S.INACTIVE):
             self.states.move(S.SCANNING)
         self.notify(nt.ScanStarted(plan.scan_id))
@@ -180,14 +186,25 @@ class Scanner:
             # Aborted on request: a scan that ended early, results and all.
             self._finished(not self.user_abort)
 
+    def _ignore_old(self):
+        """ignore_old_scan_res=1: the kernel's entries from before our trigger
+        are not news (wpa_supplicant: "older than our scan trigger")."""
+        return str(self.owner.config.globals.get("ignore_old_scan_res", "0")).strip() == "1"
+
     def _finished(self, aborted):
         work, self.work = self.work, None
         plan = self.plan
         user_abort, self.user_abort = self.user_abort, False
+        discard, self.discard = self.discard, False
         if aborted:
             self.notify(nt.ScanFailed(-1, 1))
+        elif discard:
+            self.notify(nt.ScanResults(plan.scan_id))
         else:
             results = self._fresh(self.owner.driver.get_scan_results(), plan)
+            if self._ignore_old() and self.triggered is not None:
+                since = (self.eloop.now() - self.triggered) * 1000.0
+                results = [r for r in results if (r.age_ms or 0) <= since]
             # An aborted scan did not cover its channels: no entry missed it.
             self.bss.update(results, None if user_abort else plan.freqs, self.eloop.now(),
                             keep=self.owner.current_bssid(),

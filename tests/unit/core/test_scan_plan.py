@@ -172,3 +172,30 @@ def test_clear_empties_the_table_and_resets_expiry():
     assert [b.bssid for b in x.iface.bss] == [bytes.fromhex(AP1.replace(":", ""))]
     assert (x.iface.bss.expire_age, x.iface.bss.expire_count) == (180.0, 2)
     assert not x.iface.scan_pending()
+
+
+def test_flush_during_a_scan_reports_it_but_keeps_nothing():
+    x = Rig(net("cafe"), [])
+    run_until(x.loop, lambda: x.iface.scanner.work is not None)
+    FakeDriver.world = [open_bss(AP2, b"other", freq=2412)]
+    # The fake driver has no abort: the scan ends normally after the FLUSH.
+    x.driver.abort_scan = lambda: None
+    x.iface.scanner.clear()
+    mark = len(x.seen)
+    run_until(x.loop, lambda: any(isinstance(n, nt.ScanResults) for n in x.seen[mark:]))
+    assert len(x.iface.bss) == 0
+    assert not any(isinstance(n, nt.BssAdded) for n in x.seen[mark:])
+
+
+@pytest.mark.parametrize("ignore_old", [False, True])
+def test_ignore_old_scan_res_keeps_entries_from_before_the_trigger_out(ignore_old):
+    old = open_bss(AP2, b"other", freq=2412)
+    old.age_ms = 60000                     # the kernel's entry of an AP now gone
+    conf = ("ignore_old_scan_res=1\n" if ignore_old else "") + net("cafe")
+    x = Rig(conf, [])
+    run_until(x.loop, lambda: len(x.driver.scans) >= 3 and not x.iface.radio.pending("scan"))
+    FakeDriver.world = [old]
+    x.iface.scanner.cancel()
+    assert x.iface.manual_scan(only=True, use_id=True) == 1
+    run_until(x.loop, lambda: any(isinstance(n, nt.ScanResults) and n.id == 1 for n in x.seen))
+    assert len(x.iface.bss) == (0 if ignore_old else 1)

@@ -74,6 +74,9 @@ class Scanner:
         interface is disabled), else the id (use_id) or True."""
         if self.states.state == S.INTERFACE_DISABLED or self.radio.pending("scan"):
             return False
+        if self.queued is not None and self.queued.manual \
+                and self.eloop.is_timeout_registered(self._timer):
+            return False        # a SCAN accepted a moment ago has not started yet
         scan_id = None
         if use_id:
             self.last_scan_id += 1

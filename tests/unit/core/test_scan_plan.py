@@ -153,6 +153,11 @@ def test_type_only_scan_reports_without_connecting_and_keeps_the_search():
 
 def test_manual_scan_busy_and_abort():
     x = Rig(net("cafe"), [])
+    run_until(x.loop, lambda: len(x.driver.scans) >= 3 and not x.iface.radio.pending("scan"))
+    # A paced rescan waiting does not make SCAN busy; a SCAN not started yet does.
+    assert x.iface.scan_pending()
+    assert x.iface.manual_scan(use_id=True) == 1
+    assert x.iface.manual_scan() is False
     run_until(x.loop, lambda: x.iface.scanner.work is not None)
     assert x.iface.manual_scan() is False
     aborted = []

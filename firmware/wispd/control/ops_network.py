@@ -68,17 +68,23 @@ def h_disable_network(ctx, nid):
 
 
 def h_select_network(ctx, nid, params=""):
-    """SELECT_NETWORK <id>|any|all [freq=<f1,f2,..>].  The freq= list, which
-    wpa_supplicant uses to narrow the scan that follows, is checked and then
-    left to the scan scheduler: wispd's scan after a selection covers the
-    network's own scan_freq or every channel, a superset."""
+    """SELECT_NETWORK <id>|any|all [freq=<f1,f2,..>]: with freq=, the scan
+    that follows covers only those frequencies (wpa_supplicant's
+    manual_scan_freqs), so a known channel is joined after one short scan."""
+    freqs = []
     for word in params.split():
         if not word.startswith("freq="):
             raise CommandError("invalid_argument", "unknown SELECT_NETWORK parameter")
-        if not all(f.isdecimal() for f in word[5:].replace(",", " ").split()):
+        items = word[5:].replace(",", " ").split()
+        if not items or not all(f.isdecimal() for f in items):
             raise CommandError("invalid_argument", "bad freq= list")
+        freqs.extend(int(f) for f in items)
     net = None if nid in ("all", "any") else get_network_or_fail(ctx, nid)
     ctx.iface.select_network(net)
+    if freqs:
+        # Replaces the selection's own queued scan; a scan already running
+        # keeps going and its results are used as they are.
+        ctx.iface.manual_scan(freqs=freqs)
 
 
 def field_text(field, value):

@@ -214,7 +214,11 @@ def test_select_network_any_and_freq(h):
     assert c.request("DISCONNECT") == "OK\n"
     assert c.request("SELECT_NETWORK any") == "OK\n"
     c.wait_event("CTRL-EVENT-CONNECTED")
+    idle(x)
+    x.driver.scans.clear()
     assert c.request("SELECT_NETWORK 0 freq=2412,2437") == "OK\n"
+    x.run_until(lambda: x.driver.scans)
+    assert sorted(x.driver.scans[0].freqs) == [2412, 2437]     # only those
     assert c.request("SELECT_NETWORK 0 freq=x") == "FAIL\n"
     assert c.request("SELECT_NETWORK 0 foo=1") == "FAIL\n"
 

@@ -307,6 +307,30 @@ def test_daemonize_writes_pidfile_once_socket_answers(tmp_path):
     pidfile = str(tmp_path / "run" / "wispd.pid")
     os.mkdir(str(tmp_path / "run"))
     sock = os.path.join(ctrl, "fake0")
+    try:
+        _check_daemonized(ctrl, conf, pidfile, sock)
+    finally:
+        # A daemon that never wrote its pidfile (the check failed early) must not
+        # outlive the test: it would hold sockets for later runs.
+        for pid in _pids_with_arg(str(conf)):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _pids_with_arg(arg):
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != os.getpid():
+            try:
+                with open("/proc/%s/cmdline" % name, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if arg.encode() in argv:
+                pids.append(int(name))
+    return pids
+
+
+def _check_daemonized(ctrl, conf, pidfile, sock):
     r = run_main("-B", "-P", pidfile, "-i", "fake0", "-D", "fake", "-c", str(conf),
                  "--state-dir=")
     assert r.returncode == 0, r.stderr
@@ -317,21 +341,17 @@ def test_daemonize_writes_pidfile_once_socket_answers(tmp_path):
     assert os.path.exists(sock)
     wait_for(lambda: os.path.exists(pidfile), what="pidfile")
     pid = int(open(pidfile).read())
-    try:
-        # The pidfile appears only when the socket answers.
-        assert ping(sock, timeout=2) == "PONG\n"
-        assert _alive(pid)
-        assert os.getsid(pid) == pid                        # setsid: its own session
-        for fd in (0, 1, 2):
-            assert os.readlink("/proc/%d/fd/%d" % (pid, fd)) == os.devnull
-        assert os.readlink("/proc/%d/cwd" % pid) == "/"
-        os.kill(pid, signal.SIGTERM)
-        wait_for(lambda: not _alive(pid), timeout=5, what="daemon exit")
-        wait_for(lambda: not os.path.exists(pidfile), timeout=2, what="pidfile removal")
-        assert not os.path.exists(sock)
-    finally:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    # The pidfile appears only when the socket answers.
+    assert ping(sock, timeout=2) == "PONG\n"
+    assert _alive(pid)
+    assert os.getsid(pid) == pid                        # setsid: its own session
+    for fd in (0, 1, 2):
+        assert os.readlink("/proc/%d/fd/%d" % (pid, fd)) == os.devnull
+    assert os.readlink("/proc/%d/cwd" % pid) == "/"
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not _alive(pid), timeout=5, what="daemon exit")
+    wait_for(lambda: not os.path.exists(pidfile), timeout=2, what="pidfile removal")
+    assert not os.path.exists(sock)
 
 
 def test_second_instance_on_same_socket_is_refused(wispd, tmp_path):

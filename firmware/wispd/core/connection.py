@@ -23,7 +23,7 @@ from wispd.core.bss import mac_txt
 from wispd.drivers.ops import DriverError, KeyParams
 from wispd.platform import log as wlog
 from wispd.rsn import handshake as hs
-from wispd.rsn.defs import AKM_SAE, EID_RSNX, KEY_PAIRWISE
+from wispd.rsn.defs import AKM_FT_PSK, AKM_SAE, EID_RSNX, KEY_PAIRWISE
 
 log = logging.getLogger("wispd.station")
 
@@ -120,6 +120,8 @@ class Connection:
         self.eap = None                 # core/eapauth.EapAuth on an 802.1X AKM
         self.eap_pmksa = None           # the 802.1X PMKSA offered in the association
         self.prev_bssid = None          # a roam: the BSS we leave (Reassociation Request)
+        self.assoc_resp_ies = b""       # the (Re)Association Response's IEs (FT needs them)
+        self.ftauth = None              # core/ftauth.FtAuth on an FT roam
 
     # ------------------------------------------------------------------ start
     def start(self):
@@ -143,6 +145,13 @@ class Connection:
                 self.notify(nt.SaeUnusable(bss.bssid, str(e)))
                 self._fail(CONN_FAILED)
                 return
+        if not plan.open and plan.sel.akm == AKM_FT_PSK and self.prev_bssid is not None:
+            # A roam within the mobility domain: FT over the air, no 4-way.
+            from wispd.core import ftauth
+            keys = ftauth.known(self.addr, network.ssid_bytes, security.ft_mde(bss))
+            if keys is not None:
+                self.ftauth = ftauth.FtAuth(self, keys)
+                self.ftauth.prepare(params)
         if not plan.open and plan.eap:
             from wispd.core.eapauth import prepare_pmksa
             self.eap_pmksa = prepare_pmksa(self, network, bss, plan, params)
@@ -218,6 +227,10 @@ class Connection:
     def authenticated(self, event):
         if self.sae is not None and self.sae.on_auth(event):
             return
+        if self.ftauth is not None and self.ftauth.on_auth(event):
+            if self.pending and self.states.state == S.AUTHENTICATING:
+                self.states.move(S.ASSOCIATING)
+            return
         if self.states.state == S.AUTHENTICATING:
             self.states.move(S.ASSOCIATING)
 
@@ -229,6 +242,11 @@ class Connection:
         except DriverError as e:
             log.warning("%s: association after SAE failed: %s", self.ifname, e)
             self._fail(CONN_FAILED)
+
+    def ft_failed(self, reason):
+        log.info("%s: FT with %s failed: %s", self.ifname, mac_txt(self.bssid), reason)
+        self._deauthenticate(REASON_UNSPECIFIED)
+        self._fail(CONN_FAILED)
 
     def sae_failed(self, reason, status, wrong_password):
         self.notify(nt.SaeFailed(self.bssid, reason))
@@ -263,8 +281,19 @@ class Connection:
         self.pending = True
         self.current_bss = bss
         self.bssid = event.bssid
+        self.assoc_resp_ies = bytes(event.resp_ies or b"")
         self.notify(nt.Associated(event.bssid))
         self.states.move(S.ASSOCIATED)
+        if self.ftauth is not None and not self.plan.open:
+            from wispd.core.ftauth import FtFailed
+            try:
+                self.ftauth.associated(self.assoc_resp_ies)
+            except (FtFailed, DriverError) as e:
+                self.ftauth = None
+                self.ft_failed(str(e))
+                return
+            self._finish(Result(True, bssid=self.bssid))
+            return
         if self.plan.open or event.authorized:
             # Open, or a full-MAC driver ran the handshake itself.
             self._finish(Result(True, bssid=self.bssid))
@@ -333,6 +362,14 @@ class Connection:
                 raise security.SecurityError("802.1X association without an EAP PMK")
         else:
             pmk = security.pmk_for(self.network)
+        ft_info = None
+        if plan.sel.akm == AKM_FT_PSK:
+            # FT initial mobility domain association: the PTK comes from PMK-R1.
+            from wispd.core import ftauth
+            try:
+                pmk, ft_info = ftauth.initial_handshake(self, pmk, self.assoc_resp_ies)
+            except ftauth.FtFailed as e:
+                raise security.SecurityError("FT: %s" % e) from None
         # wpa_supplicant's wpa_hexdump_key: the value only with -K, else [REMOVED].
         log.debug("%s: WPA: PMK %s", self.ifname, wlog.settings.key(pmk))
         rsnx = bss.elements.rsnx if bss is not None else None
@@ -340,7 +377,7 @@ class Connection:
         return hs.EapolKeySupplicant(
             pmk=pmk, spa=self.addr, aa=aa, akm=sel.akm, pairwise=sel.pairwise, group=sel.group,
             own_rsne=sel.own_ie, ap_rsne=ap_ie, mgmt_group=sel.mgmt_group, mfp=sel.mfp,
-            ap_rsnxe=None if rsnx is None else bytes((EID_RSNX, len(rsnx))) + rsnx)
+            ap_rsnxe=None if rsnx is None else bytes((EID_RSNX, len(rsnx))) + rsnx, ft=ft_info)
 
     def receive_eapol(self, data):
         if self.eap is not None and self.eap.receive(data):

@@ -9,13 +9,13 @@ and runs the key handshake of wispd.rsn with it.
 import logging
 
 from wispd.rsn.defs import (
-    AKM_8021X, AKM_8021X_SHA256, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
+    AKM_8021X, AKM_8021X_SHA256, AKM_FT_PSK, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
 from wispd.drivers.ops import AUTH_OPEN, AssocParams
 from wispd.rsn import ie as rsnie
 
 log = logging.getLogger("wispd.security")
 
-_AKM_BY_NAME = {"WPA-PSK": AKM_PSK, "WPA-PSK-SHA256": AKM_PSK_SHA256, "SAE": AKM_SAE,
+_AKM_BY_NAME = {"WPA-PSK": AKM_PSK, "FT-PSK": AKM_FT_PSK, "WPA-PSK-SHA256": AKM_PSK_SHA256, "SAE": AKM_SAE,
                 "WPA-EAP": AKM_8021X, "WPA-EAP-SHA256": AKM_8021X_SHA256}
 # The AKMs whose PMK comes from EAP (core/eapauth.py) rather than a passphrase.
 EAP_AKMS = frozenset((AKM_8021X, AKM_8021X_SHA256))
@@ -24,7 +24,7 @@ EAP_METHODS = ("TLS", "PEAP", "TTLS")
 _CIPHER_BY_NAME = {"CCMP": CIPHER_CCMP, "TKIP": CIPHER_TKIP}
 _CIPHER_TXT = {CIPHER_CCMP: "CCMP", CIPHER_TKIP: "TKIP", CIPHER_NONE: "NONE",
                CIPHER_BIP_CMAC_128: "BIP"}
-_KEY_MGMT_TXT = {AKM_PSK: "WPA2-PSK", AKM_PSK_SHA256: "WPA2-PSK-SHA256", AKM_SAE: "SAE",
+_KEY_MGMT_TXT = {AKM_PSK: "WPA2-PSK", AKM_FT_PSK: "FT-PSK", AKM_PSK_SHA256: "WPA2-PSK-SHA256", AKM_SAE: "SAE",
                  AKM_8021X: "WPA2/IEEE 802.1X/EAP", AKM_8021X_SHA256: "WPA2-EAP-SHA256"}
 
 
@@ -55,7 +55,7 @@ class Plan:
 
     @property
     def psk_based(self):
-        return self.sel.akm in (AKM_PSK, AKM_PSK_SHA256)
+        return self.sel.akm in (AKM_PSK, AKM_PSK_SHA256, AKM_FT_PSK)
 
     @property
     def eap(self):
@@ -92,6 +92,7 @@ def plan_for(network, bss, caps=None, refusals=None):
     if not (network.psk_bytes or network.passphrase):
         akms.discard(AKM_PSK)
         akms.discard(AKM_PSK_SHA256)
+        akms.discard(AKM_FT_PSK)
     if not (network.sae_password or network.passphrase):
         akms.discard(AKM_SAE)      # SAE needs a password, not a raw PSK
     if akms & EAP_AKMS and not eap_usable(network):
@@ -115,12 +116,37 @@ def plan_for(network, bss, caps=None, refusals=None):
             pmf = 0
         pairwise = {_CIPHER_BY_NAME[c] for c in network.pairwise if c in _CIPHER_BY_NAME}
         group = {_CIPHER_BY_NAME[c] for c in network.group if c in _CIPHER_BY_NAME}
-        sel = rsnie.select_suites(ap, akms, pmf, pairwise, group)
+        if AKM_FT_PSK in akms and AKM_FT_PSK in ap.akms and ft_mde(bss) is not None:
+            sel = _select_ft(ap, pmf, pairwise, group)
+        else:
+            akms.discard(AKM_FT_PSK)
+            sel = rsnie.select_suites(ap, akms, pmf, pairwise, group)
     except (rsnie.IeError, rsnie.SelectionError) as e:
         log.debug("%s: not usable for network %d: %s", bss.bssid_txt, network.id, e)
         return None
     level = 2 if sel.akm == AKM_SAE else (network.ieee80211w or 0)
     return Plan(False, sel, el.rsn, level)
+
+
+def ft_mde(bss):
+    """The BSS's Mobility Domain element (whole), or None: FT needs one."""
+    from wispd.rsn.defs import EID_MDE
+    mde = rsnie.find_ie(bss.ies or b"", EID_MDE)
+    return mde if mde is not None and len(mde) == 5 else None
+
+
+def _select_ft(ap, pmf, pairwise, group):
+    """FT-PSK (802.11r), preferred over the AP's other AKMs as wpa_supplicant
+    does: the ciphers and PMF are chosen as for WPA-PSK (rsn/ie.py), then the
+    RSNE names FT-PSK."""
+    as_psk = rsnie.RsnInfo(group_cipher=ap.group_cipher, pairwise_ciphers=ap.pairwise_ciphers,
+                           akms=(AKM_PSK,), capabilities=ap.capabilities,
+                           group_mgmt_cipher=ap.group_mgmt_cipher)
+    base = rsnie.select_suites(as_psk, {AKM_PSK}, pmf, pairwise, group)
+    caps = rsnie.parse_rsn_ie(base.own_ie).capabilities
+    own = rsnie.build_rsn_ie(base.group, [base.pairwise], [AKM_FT_PSK], caps)
+    return rsnie.Selection(AKM_FT_PSK, base.pairwise, base.group, base.mgmt_group, base.mfp,
+                           own)
 
 
 class Refusals:
@@ -221,4 +247,7 @@ def assoc_params(network, bss, plan):
         params.mgmt_group = sel.mgmt_group
         params.mfp = sel.mfp
         params.wpa_versions = 2
+        if sel.akm == AKM_FT_PSK:
+            # The MDE goes with the RSNE in every (re)association request (13.4).
+            params.extra_ies = ft_mde(bss) or b""
     return params

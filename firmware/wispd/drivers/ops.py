@@ -12,6 +12,7 @@ from wispd.rsn.defs import CIPHER_NONE, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE  # noq
 
 AUTH_OPEN = "open"
 AUTH_SAE = "sae"
+AUTH_FT = "ft"       # 802.11r FT authentication (auth_data: RSNE || MDE || FTE)
 
 
 class DriverError(Exception):

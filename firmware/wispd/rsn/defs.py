@@ -22,6 +22,7 @@ AKM_PSK = 0x000FAC02
 AKM_PSK_SHA256 = 0x000FAC06
 AKM_8021X_SHA256 = 0x000FAC05
 AKM_SAE = 0x000FAC08
+AKM_FT_PSK = 0x000FAC04        # 802.11r FT-PSK (rsn/ft.py)
 
 # Which key an InstallKey action (and the driver's set_key) is about.
 KEY_PAIRWISE = "pairwise"
@@ -36,6 +37,8 @@ EID_COUNTRY = 7
 EID_HT_CAP = 45
 EID_RSN = 48
 EID_EXT_SUPP_RATES = 50
+EID_MDE = 54
+EID_FTE = 55
 EID_VHT_CAP = 191
 EID_VENDOR = 221
 EID_RSNX = 244

@@ -48,7 +48,7 @@ constructor refuses a WPA1 own IE and non-CCMP pairwise ciphers.
 
 import os
 
-from wispd.rsn.defs import (AKM_8021X, AKM_8021X_SHA256, AKM_PSK, AKM_PSK_SHA256, AKM_SAE,
+from wispd.rsn.defs import (AKM_8021X, AKM_8021X_SHA256, AKM_FT_PSK, AKM_PSK, AKM_PSK_SHA256, AKM_SAE,
                              CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP, EID_RSN,
                              KEY_GROUP, KEY_IGTK, KEY_PAIRWISE)
 from wispd.rsn.aes import KeyWrapError, aes_unwrap
@@ -57,6 +57,7 @@ from wispd.rsn.eapol import (DESC_WPA, KI_ERROR, KI_MIC, KI_REQUEST, KI_SECURE, 
                              EapolKey, verify_mic)
 from wispd.rsn.ie import IeError, parse_kdes, parse_rsn_ie
 from wispd.rsn.kdf import derive_ptk
+from wispd.rsn.ft import derive_ft_ptk
 
 __all__ = ["EapolKeySupplicant", "SendEapol", "InstallKey", "Completed", "GroupRekeyed",
            "TransitionDisable", "Rejected", "WAIT_MSG1", "WAIT_MSG3", "COMPLETED"]
@@ -134,7 +135,7 @@ class Rejected:
 def _descriptor_version(akm):
     if akm in (AKM_PSK, AKM_8021X):
         return VER_HMAC_SHA1_AES
-    if akm in (AKM_PSK_SHA256, AKM_8021X_SHA256):
+    if akm in (AKM_PSK_SHA256, AKM_8021X_SHA256, AKM_FT_PSK):
         return VER_AES_128_CMAC
     if akm == AKM_SAE:
         return VER_AKM_DEFINED
@@ -144,7 +145,10 @@ def _descriptor_version(akm):
 class EapolKeySupplicant:
     def __init__(self, pmk, spa, aa, akm, pairwise, group, own_rsne, ap_rsne,
                  mgmt_group=CIPHER_NONE, mfp=False, ap_rsnxe=None, rng=os.urandom,
-                 eapol_version=1):
+                 eapol_version=1, ft=None):
+        # ft: an FT initial mobility domain association (802.11r 13.4):
+        # (PMKR1Name, message 2 key data = RSNE with PMKR1Name || MDE || FTE);
+        # pmk is then PMK-R1 and the PTK comes from rsn/ft.py.
         own_rsne = bytes(own_rsne)
         if not own_rsne or own_rsne[0] != EID_RSN:
             raise ValueError("own IE must be an RSN element (WPA1 is not supported)")
@@ -166,6 +170,7 @@ class EapolKeySupplicant:
         self.ap_rsne = None if ap_rsne is None else bytes(ap_rsne)
         self.ap_rsnxe = None if ap_rsnxe is None else bytes(ap_rsnxe)
         self.eapol_version = eapol_version
+        self.ft = ft
         self._rng = rng
         self._desc_version = _descriptor_version(akm)
 
@@ -284,13 +289,18 @@ class EapolKeySupplicant:
             # retransmitted message 1 is answered with the same one.
             self._snonce = self._rng(32)
         self._anonce = key.nonce
-        self._tptk = derive_ptk(self.pmk, self.aa, self.spa, self._anonce, self._snonce,
-                                self.akm, self.pairwise)
+        if self.ft is not None:
+            self._tptk = derive_ft_ptk(self.pmk, self._snonce, self._anonce, self.aa, self.spa,
+                                       self.pairwise)
+        else:
+            self._tptk = derive_ptk(self.pmk, self.aa, self.spa, self._anonce, self._snonce,
+                                    self.akm, self.pairwise)
         self.msg1_pmkid = parse_kdes(key.key_data).pmkid
         self.state = WAIT_MSG3
         self.msg1_count += 1
         info = KI_TYPE | KI_MIC | (KI_SECURE if self._ptk is not None else 0)
-        return [self._reply(info, key.replay_counter, self._snonce, self.own_rsne,
+        key_data = self.own_rsne if self.ft is None else self.ft[1]
+        return [self._reply(info, key.replay_counter, self._snonce, key_data,
                             self._tptk.kck)]
 
     def _message_3(self, frame, key):
@@ -334,7 +344,17 @@ class EapolKeySupplicant:
         return actions
 
     def _check_msg3_ies(self, kdes):
-        if not kdes.rsn_ies or self.ap_rsne is None or kdes.rsn_ies[0] != self.ap_rsne:
+        if self.ft is not None and kdes.rsn_ies and self.ap_rsne is not None:
+            # FT: the AP's RSNE with our PMKR1Name in its PMKID list (13.4.2).
+            try:
+                got, adv = parse_rsn_ie(kdes.rsn_ies[0]), parse_rsn_ie(self.ap_rsne)
+            except IeError:
+                return "malformed RSN IE in message 3"
+            if tuple(got.pmkids) != (self.ft[0],) or (
+                    got.group_cipher, got.pairwise_ciphers, got.akms, got.capabilities) != (
+                    adv.group_cipher, adv.pairwise_ciphers, adv.akms, adv.capabilities):
+                return "RSN IE in message 3 does not match the AP's (FT, PMKR1Name)"
+        elif not kdes.rsn_ies or self.ap_rsne is None or kdes.rsn_ies[0] != self.ap_rsne:
             return "RSN IE in message 3 does not match the AP's Beacon/Probe Response"
         if len(kdes.rsn_ies) > 1:
             try:

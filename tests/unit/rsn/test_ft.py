@@ -134,3 +134,138 @@ def test_ft_mic_covers_the_fte_with_its_mic_zeroed():
     # The MIC does not depend on what was in the MIC field.
     assert mic == ft.ft_mic(kck, STA, AP, 5, rsne, mde, zeroed)
     assert mic != ft.ft_mic(kck, STA, AP, ft.SEQ_REASSOC_RESP, rsne, mde, fte)
+
+
+# ---- the FT initial mobility domain association's 4-way handshake (13.4.2) -----
+
+def test_ft_initial_4way_uses_pmk_r1_and_pmkr1name():
+    import test_rsn_handshake as th
+    from wispd.rsn.defs import AKM_FT_PSK, AKM_PSK_SHA256
+    from wispd.rsn.handshake import EapolKeySupplicant, InstallKey
+    from wispd.rsn.ie import build_rsn_ie
+
+    r0, r0name = ft.derive_pmk_r0(PSK, SSID, MDID, R0KH, th.SPA)
+    r1, r1name = ft.derive_pmk_r1(r0, r0name, th.AA, th.SPA)
+    mde = ft.build_mde(MDID)
+    fte = ft.build_fte(r0kh_id=R0KH, r1kh_id=th.AA)
+    own = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK])
+    msg2_data = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0, [r1name]) + mde + fte
+
+    # The authenticator of test_rsn_handshake with AES-CMAC MICs (descriptor
+    # version 3, like PSK-SHA256) and the FT PTK of 12.7.1.7.5.
+    auth = th.Authenticator(AKM_PSK_SHA256, pmk=r1)
+    auth.rsne = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0x000C)
+    sup = EapolKeySupplicant(r1, th.SPA, th.AA, AKM_FT_PSK, CIPHER_CCMP, CIPHER_CCMP, own,
+                             auth.rsne, ft=(r1name, msg2_data))
+    a1 = sup.receive_eapol(auth.msg1())
+    f = th.split_frame(a1[0].data)
+    assert f["data"] == msg2_data                 # RSNE(PMKR1Name) || MDE || FTE
+    raw = _kdf256(r1, b"FT-PTK", f["nonce"] + auth.anonce + th.AA + th.SPA, 48)
+    auth.kck, auth.kek, auth.tk = raw[:16], raw[16:32], raw[32:]
+    assert th.mic_ok(a1[0].data, auth.kck, 3)
+    rsne3 = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0x000C, [r1name])
+    a3 = sup.receive_eapol(auth.msg3(rsne=rsne3, extra=mde + fte))
+    tks = [a.key for a in a3 if isinstance(a, InstallKey) and a.kind == "pairwise"]
+    assert tks == [auth.tk]
+    # Message 3 whose RSNE names another PMKR1Name is refused.
+    sup2 = EapolKeySupplicant(r1, th.SPA, th.AA, AKM_FT_PSK, CIPHER_CCMP, CIPHER_CCMP, own,
+                              auth.rsne, ft=(r1name, msg2_data))
+    auth2 = th.Authenticator(AKM_PSK_SHA256, pmk=r1)
+    auth2.rsne = auth.rsne
+    b1 = sup2.receive_eapol(auth2.msg1())
+    n = th.split_frame(b1[0].data)["nonce"]
+    raw = _kdf256(r1, b"FT-PTK", n + auth2.anonce + th.AA + th.SPA, 48)
+    auth2.kck, auth2.kek, auth2.tk = raw[:16], raw[16:32], raw[32:]
+    bad = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0x000C, [bytes(16)])
+    b3 = sup2.receive_eapol(auth2.msg3(rsne=bad))
+    assert [type(a).__name__ for a in b3] == ["Rejected"]
+
+
+# ---- FT over the air (core/ftauth.py) against an AP side made of rsn/ft.py -------
+
+class _Driver:
+    def __init__(self):
+        self.keys = []
+        self.assoc = 0
+
+    def set_key(self, kp):
+        self.keys.append(kp)
+
+    def associate_after_auth(self):
+        self.assoc += 1
+
+
+class _Conn:
+    def __init__(self, own):
+        from types import SimpleNamespace
+        self.addr = STA
+        self.ifname = "wlan0"
+        self.driver = _Driver()
+        self.plan = SimpleNamespace(sel=SimpleNamespace(own_ie=own, pairwise=CIPHER_CCMP,
+                                                        group=CIPHER_CCMP))
+        self.failed = []
+
+    def ft_failed(self, why):
+        self.failed.append(why)
+
+
+def _ft_roam(tamper=None):
+    from types import SimpleNamespace
+    from wispd.core import ftauth
+    from wispd.drivers.ops import AUTH_FT, AssocParams
+    from wispd.rsn.defs import AKM_FT_PSK
+    from wispd.rsn.ie import build_rsn_ie, find_ie, parse_rsn_ie
+
+    own = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK])
+    r0, r0name = ft.derive_pmk_r0(PSK, SSID, MDID, R0KH, STA)
+    mde = ft.build_mde(MDID)
+    keys = ftauth.Ft(SSID, MDID, mde, R0KH, r0, r0name)
+    target = bytes.fromhex("020000000303")
+    conn = _Conn(own)
+    fa = ftauth.FtAuth(conn, keys, rng=lambda n: b"\x5a" * n)
+    params = AssocParams(bssid=target, ssid=SSID, freq=2437)
+    fa.prepare(params)
+    assert params.auth_alg == AUTH_FT
+    req = params.auth_data
+    assert parse_rsn_ie(find_ie(req, 48)).pmkids == (r0name,)
+    sent = ft.parse_fte(find_ie(req, 55))
+    assert sent.snonce == b"\x5a" * 32 and sent.r0kh_id == R0KH
+    # The AP: ANonce and its R1KH-ID, PMK-R1, the PTK.
+    anonce = b"\xa5" * 32
+    fte = ft.build_fte(anonce=anonce, snonce=sent.snonce, r0kh_id=R0KH, r1kh_id=target)
+    resp = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0, [r0name]) + mde + fte
+    assert fa.on_auth(SimpleNamespace(auth_type=AUTH_FT, data=resp))
+    assert conn.driver.assoc == 1 and not conn.failed
+    r1, r1name = ft.derive_pmk_r1(r0, r0name, target, STA)
+    ptk = ft.derive_ft_ptk(r1, sent.snonce, anonce, target, STA, CIPHER_CCMP)
+    # The reassociation request's MIC verifies with the AP's PTK.
+    rsne_req = params.wpa_ie
+    fte_req = find_ie(params.extra_ies, 55)
+    assert parse_rsn_ie(rsne_req).pmkids == (r1name,)
+    assert ft.parse_fte(fte_req).mic == ft.ft_mic(ptk.kck, STA, target, 5, rsne_req, mde,
+                                                 fte_req)
+    # The reassociation response with a GTK subelement and the MIC (seq 6).
+    gtk = bytes(range(50, 66))
+    sub = struct.pack("<HB", 1, 16) + bytes(8) + aes_wrap(ptk.kek, gtk)
+    rsne_resp = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0, [r1name])
+    body = ft.build_fte(3, bytes(16), anonce, sent.snonce, R0KH, target)[2:] + \
+        bytes((2, len(sub))) + sub
+    fte_resp = bytes((55, len(body))) + body
+    mic = ft.ft_mic(ptk.kck, STA, target, 6, rsne_resp, mde, fte_resp)
+    fte_resp = fte_resp[:4] + mic + fte_resp[20:]
+    if tamper:
+        fte_resp = tamper(fte_resp)
+    fa.associated(rsne_resp + mde + fte_resp)
+    return conn, ptk, gtk
+
+
+def test_ft_over_the_air_installs_ptk_and_gtk():
+    conn, ptk, gtk = _ft_roam()
+    assert [(k.kind, k.key) for k in conn.driver.keys] == [("pairwise", ptk.tk),
+                                                          ("group", gtk)]
+
+
+def test_ft_reassociation_response_with_a_bad_mic_is_refused():
+    from wispd.core.ftauth import FtFailed
+    with pytest.raises(FtFailed):
+        _ft_roam(lambda f: f[:4] + bytes(16) + f[20:])

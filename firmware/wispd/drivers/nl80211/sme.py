@@ -20,13 +20,15 @@ import logging
 
 from wispd.drivers import events as ev
 from wispd.drivers.nl80211 import msgs as m
-from wispd.drivers.ops import AUTH_SAE, DriverBusy, DriverError
+from wispd.drivers.ops import AUTH_FT, AUTH_SAE, DriverBusy, DriverError
 from wispd.rsn.defs import CIPHER_NONE
 
 log = logging.getLogger("wispd.nl80211")
 
 WLAN_STATUS_UNSPECIFIED_FAILURE = 1
 WLAN_AUTH_SAE = 3
+WLAN_AUTH_FT = 2
+AUTHTYPE_FT = 2          # NL80211_AUTHTYPE_FT
 REASON_DEAUTH_LEAVING = 3
 # The one-channel rescan may find the radio busy (a scan of somebody else's).
 RESCAN_TRIES = 10
@@ -121,10 +123,14 @@ class Connection:
     def _send_auth(self, auth_alg, data):
         p = self.params
         sae = auth_alg == AUTH_SAE
+        auth_type = (m.AUTHTYPE_SAE if sae else AUTHTYPE_FT if auth_alg == AUTH_FT
+                     else m.AUTHTYPE_OPEN_SYSTEM)
         attrs = [("MAC", bytes(p.bssid)), ("WIPHY_FREQ", p.freq), ("SSID", bytes(p.ssid)),
-                 ("AUTH_TYPE", m.AUTHTYPE_SAE if sae else m.AUTHTYPE_OPEN_SYSTEM)]
+                 ("AUTH_TYPE", auth_type)]
         if sae and data:
             attrs.append(("SAE_DATA", bytes(data)))
+        elif auth_alg == AUTH_FT and data:
+            attrs.append(("IE", bytes(data)))     # RSNE || MDE || FTE (802.11r)
         self.driver.post(m.CMD_AUTHENTICATE, attrs,
                          lambda error: self._auth_sent(error, auth_alg, data))
 
@@ -265,6 +271,12 @@ class Connection:
             self.in_progress = False
             self.driver.emit(ev.AuthFailed(bssid=bssid, status=status, timed_out=False,
                                            data=body))
+            return
+        if alg == WLAN_AUTH_FT:
+            # The reassociation's IEs need this response's ANonce and R1KH-ID:
+            # the core (core/ftauth.py) calls associate_after_auth().
+            self.driver.emit(ev.Authenticated(bssid=bssid, auth_type=AUTH_FT, status=status,
+                                              data=body))
             return
         self.driver.emit(ev.Authenticated(bssid=bssid, auth_type="open", status=status,
                                           data=body))

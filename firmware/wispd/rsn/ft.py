@@ -226,7 +226,7 @@ def unwrap_gtk(kek, gtk_sub):
     rsc = bytes(gtk_sub[3:11])
     try:
         plain = aes_unwrap(kek, bytes(gtk_sub[11:]))
-    except KeyWrapError as exc:
+    except (KeyWrapError, ValueError) as exc:
         raise FtError("GTK subelement does not unwrap: %s" % exc) from None
     if not 5 <= key_len <= len(plain):
         raise FtError("GTK subelement key length %d out of range" % key_len)
@@ -240,7 +240,7 @@ def unwrap_igtk(kek, igtk_sub):
     key_len = igtk_sub[8]
     try:
         plain = aes_unwrap(kek, bytes(igtk_sub[9:]))
-    except KeyWrapError as exc:
+    except (KeyWrapError, ValueError) as exc:
         raise FtError("IGTK subelement does not unwrap: %s" % exc) from None
     if not 16 <= key_len <= len(plain):
         raise FtError("IGTK subelement key length %d out of range" % key_len)

@@ -269,3 +269,24 @@ def test_ft_reassociation_response_with_a_bad_mic_is_refused():
     from wispd.core.ftauth import FtFailed
     with pytest.raises(FtFailed):
         _ft_roam(lambda f: f[:4] + bytes(16) + f[20:])
+
+
+def test_random_elements_raise_only_fterror():
+    import random
+    rnd = random.Random(17)
+    good = ft.build_fte(3, bytes(16), bytes(32), bytes(32), R0KH, AP)
+    for _ in range(3000):
+        data = bytearray(good if rnd.random() < 0.5 else bytes((55, rnd.randrange(256))))
+        for _ in range(rnd.randrange(1, 6)):
+            op = rnd.randrange(3)
+            if op == 0 and data:
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+            elif op == 1:
+                data += bytes(rnd.randrange(256) for _ in range(rnd.randrange(8)))
+            elif data:
+                del data[rnd.randrange(len(data)):]
+        for parse in (ft.parse_fte, ft.parse_mde):
+            try:
+                parse(bytes(data))
+            except ft.FtError:
+                pass

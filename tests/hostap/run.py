@@ -124,16 +124,27 @@ def main():
            "--timeout", str(int(timeout)), "script", os.path.join(HERE, "guest.py"),
            "--hostap", hostap, "--wlantest", wlantest, "--supplicants", a.supplicants] + tests
     results = {}
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True, bufsize=1)
+    outdir = boot_to_exit = None
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, bufsize=1)
     for line in proc.stdout:
         sys.stdout.write(line)
         sys.stdout.flush()
         words = line.split()
         if len(words) == 4 and words[0] == "HOSTAP-RESULT":
             results.setdefault(words[1], {})[words[2]] = words[3]
+        elif "; results in " in line:
+            outdir = line.rsplit("; results in ", 1)[1].strip()
+        elif "guest exit code" in line and " s wall time" in line:
+            boot_to_exit = line.split(" after ", 1)[1].split(" s wall time", 1)[0]
     rc = proc.wait()
     for line in summary(results, tests, time.monotonic() - start):
         print(line)
+    if boot_to_exit:
+        print("boot to power-off %s s (the wall time above includes the wait for the VM)"
+              % boot_to_exit)
+    if outdir:
+        print("logs of the tests that did not pass: %s/hostap/" % outdir)
     return 0 if rc == 0 else rc
 
 

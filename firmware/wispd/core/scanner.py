@@ -168,18 +168,30 @@ class Scanner:
         else:
             self.request(self.scheduler.nothing_found(plan, self.eloop.now()))
 
-    @staticmethod
-    def _fresh(results, plan):
+    def _fresh(self, results, plan):
+        results = self._filtered(results)
         if plan.max_age is None:
             return results
         limit = plan.max_age * 1000.0
         return [r for r in results if (r.age_ms or 0) <= limit]
 
+    def _filtered(self, results):
+        """filter_ssids=1: only BSSes of a configured SSID enter the table (as
+        wpa_supplicant's nl80211 driver filters them), when any is configured."""
+        config = self.owner.config
+        if str(config.globals.get("filter_ssids", "0")).strip() != "1":
+            return results
+        wanted = {n.ssid_bytes for n in config.networks if n.ssid_bytes}
+        if not wanted:
+            return results
+        return [r for r in results if _ssid_of(r.ies or r.beacon_ies) in wanted]
+
     def done(self, event):
         """The driver's ScanDone: ours, or somebody else's (iw, another
         process), whose fresh results are kept too."""
         if self.work is None:
-            self.bss.update(self.owner.driver.get_scan_results(), event.freqs or [],
+            self.bss.update(self._filtered(self.owner.driver.get_scan_results()),
+                            event.freqs or [],
                             self.eloop.now(), keep=self.owner.current_bssid())
             return
         self._finished(False)
@@ -227,3 +239,10 @@ class Scanner:
                 self.request(resume)
         else:
             self.owner.scan_results(plan)
+
+
+def _ssid_of(ies):
+    """The SSID element's value (the first element, as APs send it), or None."""
+    if len(ies) >= 2 and ies[0] == 0 and 2 + ies[1] <= len(ies):
+        return bytes(ies[2:2 + ies[1]])
+    return None

@@ -204,3 +204,12 @@ def test_ignore_old_scan_res_keeps_entries_from_before_the_trigger_out(ignore_ol
     assert x.iface.manual_scan(only=True, use_id=True) == 1
     run_until(x.loop, lambda: any(isinstance(n, nt.ScanResults) and n.id == 1 for n in x.seen))
     assert len(x.iface.bss) == (0 if ignore_old else 1)
+
+
+@pytest.mark.parametrize("flag", ["0", "1"])
+def test_filter_ssids_keeps_only_configured_ssids(flag):
+    conf = "filter_ssids=%s\n" % flag + net("cafe", extra="\tdisabled=1\n")
+    x = Rig(conf, [open_bss(AP1, b"cafe", freq=2412), open_bss(AP2, b"other", freq=2412)])
+    run_until(x.loop, lambda: x.iface.wpa_state == S.INACTIVE)
+    assert sorted(b.ssid for b in x.iface.bss) == ([b"cafe"] if flag == "1"
+                                                    else [b"cafe", b"other"])

@@ -361,7 +361,7 @@ class Connection:
             if pmk is None:
                 raise security.SecurityError("802.1X association without an EAP PMK")
         else:
-            pmk = security.pmk_for(self.network)
+            pmk = security.pmk_for(self.network, (bss or self.bss).ssid)
         ft_info = None
         if plan.sel.akm == AKM_FT_PSK:
             # FT initial mobility domain association: the PTK comes from PMK-R1.

@@ -225,18 +225,20 @@ def _ap_offers(rsn, akm):
         return False
 
 
-def pmk_for(network):
+def pmk_for(network, bss_ssid=None):
+    """The PSK: the raw one, or the passphrase's over the network's SSID (over
+    the BSS's for a wildcard-SSID network pinned by bssid=)."""
     psk = network.psk_bytes
     if psk is not None:
         return psk
     if network.passphrase is not None:
         from wispd.rsn.kdf import passphrase_to_psk
-        return passphrase_to_psk(network.passphrase, network.ssid_bytes)
+        return passphrase_to_psk(network.passphrase, network.ssid_bytes or bss_ssid or b"")
     raise SecurityError("network %d has no psk" % network.id)
 
 
 def assoc_params(network, bss, plan):
-    params = AssocParams(bssid=bss.bssid, ssid=network.ssid_bytes, freq=bss.freq,
+    params = AssocParams(bssid=bss.bssid, ssid=network.ssid_bytes or bss.ssid, freq=bss.freq,
                          auth_alg=AUTH_OPEN, privacy=not plan.open)
     if not plan.open:
         sel = plan.sel

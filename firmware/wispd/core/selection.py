@@ -59,7 +59,7 @@ def select(networks, bsses, available, ignored=(), caps=None, refusals=None):
     for priority in sorted(groups, reverse=True):
         best = fallback = None
         for net in groups[priority]:
-            for bss in by_ssid.get(net.ssid_bytes, ()):
+            for bss in _bsses_for(net, by_ssid, bsses):
                 plan = match(net, bss, caps, refusals)
                 if plan is None:
                     continue
@@ -72,6 +72,16 @@ def select(networks, bsses, available, ignored=(), caps=None, refusals=None):
         if best is not None or fallback is not None:
             return best or fallback
     return None
+
+
+def _bsses_for(net, by_ssid, bsses):
+    """The BSSes that may serve this network: those of its SSID, or, for a
+    network without an SSID but with a bssid= pin, that BSS whatever SSID it
+    announces (wpa_supplicant's wildcard SSID).  A BSS hiding its SSID is left
+    out: the PMK of a passphrase and the association need the real one."""
+    if not net.ssid_bytes and net.bssid is not None:
+        return [b for b in bsses if b.bssid == net.bssid and b.ssid]
+    return by_ssid.get(net.ssid_bytes, ())
 
 
 def hidden_ssids(networks, limit):

@@ -254,6 +254,12 @@ class Config:
         return self.globals.get("ctrl_interface_group")
 
     @property
+    def pmf(self) -> int:
+        """The global pmf= (0/1/2): the PMF level of networks without ieee80211w."""
+        value = _int_or(self.globals.get("pmf"), 0)
+        return value if value in (0, 1, 2) else 0
+
+    @property
     def update_config(self) -> bool:
         return _int_or(self.globals.get("update_config"), 0) == 1
 

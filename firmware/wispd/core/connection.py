@@ -137,13 +137,14 @@ class Connection:
         if not plan.open and plan.sel.akm == AKM_SAE:
             # Loaded only for SAE networks: its crypto (ECC, H2E) costs start-up
             # time and memory that a WPA2-PSK board never needs.
-            from wispd.core.saeauth import SaeAuth, SaeUnavailable
+            from wispd.core.saeauth import SaeAuth, SaeNoPassword, SaeUnavailable
             self.sae = SaeAuth(self, self.sae_keys())
             try:
                 deferred = self.sae.prepare(network, bss, plan, params)
             except (SaeUnavailable, ValueError) as e:
                 self.notify(nt.SaeUnusable(bss.bssid, str(e)))
-                self._fail(CONN_FAILED)
+                no_psk = isinstance(e, SaeNoPassword)
+                self._fail("NO_PSK_AVAILABLE" if no_psk else CONN_FAILED, wrong_key=no_psk)
                 return
         if not plan.open and plan.sel.akm == AKM_FT_PSK and self.prev_bssid is not None:
             # A roam within the mobility domain: FT over the air, no 4-way.

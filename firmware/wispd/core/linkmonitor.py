@@ -162,7 +162,7 @@ class LinkMonitor:
         for bss in iface.bss.fresh():
             if bss.ssid != network.ssid_bytes:
                 continue
-            plan = selection.match(network, bss, iface.capa, iface.refusals)
+            plan = selection.match(network, bss, iface.capa, iface.refusals, iface.config.pmf)
             if plan is not None:
                 yield bss, plan
 
@@ -186,7 +186,7 @@ class LinkMonitor:
         bss = iface.bss.get(bssid, network.ssid_bytes)
         if bss is None:
             return "%s is not a known BSS of the network" % mac_txt(bssid)
-        plan = selection.match(network, bss, iface.capa, iface.refusals)
+        plan = selection.match(network, bss, iface.capa, iface.refusals, iface.config.pmf)
         if plan is None:
             return "%s cannot serve the network" % mac_txt(bssid)
         self.roam_to(bss, plan, "command")

@@ -40,6 +40,11 @@ class SaeUnavailable(Exception):
     pass
 
 
+class SaeNoPassword(SaeUnavailable):
+    """The network has neither sae_password nor a passphrase (a raw psk= cannot
+    run SAE): the network is disabled for a while with NO_PSK_AVAILABLE."""
+
+
 class SaeKeys:
     """What SAE remembers across attempts on one interface: PMKSAs (skip SAE on
     a known AP) and password elements (H2E's PT is costly to derive)."""
@@ -144,7 +149,7 @@ class SaeAuth:
             raise SaeUnavailable("the driver cannot carry SAE authentication")
         password = sae_password(network)
         if not password:
-            raise SaeUnavailable("network %d has no SAE password or passphrase" % network.id)
+            raise SaeNoPassword("network %d has no SAE password or passphrase" % network.id)
         h2e = _use_h2e(conn.config, network, bss)
         if h2e and getattr(conn.config, "sae_pwe", 0) == SAE_PWE_HNP and _password_id(network) \
                 and not _ap_h2e(bss):

@@ -76,14 +76,31 @@ def network_akms(network):
     return {_AKM_BY_NAME[k] for k in network.key_mgmt if k in _AKM_BY_NAME}
 
 
-def plan_for(network, bss, caps=None, refusals=None):
+_NON_RSN_KEY_MGMT = frozenset(("NONE", "IEEE8021X", "WPS"))
+
+
+def network_pmf(network, global_pmf=0):
+    """The network's PMF level, 0/1/2: its ieee80211w, else the global pmf=,
+    except for a network that cannot use RSN at all (key_mgmt NONE only): a
+    global pmf=2 must not shut out every open network (wpa_supplicant's
+    wpas_get_ssid_pmf)."""
+    if network.ieee80211w is not None:
+        return network.ieee80211w
+    if not set(network.key_mgmt) - _NON_RSN_KEY_MGMT:
+        return 0
+    return global_pmf or 0
+
+
+def plan_for(network, bss, caps=None, refusals=None, global_pmf=0):
     """The Plan if this network may use this BSS, else None.  Refusals worth
-    explaining (SAE or PMF the driver cannot do) are noted in `refusals`."""
+    explaining (SAE or PMF the driver cannot do) are noted in `refusals`.
+    global_pmf: the configuration's pmf= for networks without ieee80211w."""
     refusals = refusals if refusals is not None else Refusals()
     el = bss.elements
     km = network.key_mgmt
     if el.rsn is None and el.wpa is None:
-        if "NONE" in km and not bss.privacy:
+        # PMF needs RSN: an open network that requires it joins no open AP.
+        if "NONE" in km and not bss.privacy and network_pmf(network, global_pmf) != 2:
             return Plan(True)
         return None
     if el.rsn is None:
@@ -93,8 +110,11 @@ def plan_for(network, bss, caps=None, refusals=None):
         akms.discard(AKM_PSK)
         akms.discard(AKM_PSK_SHA256)
         akms.discard(AKM_FT_PSK)
-    if not (network.sae_password or network.passphrase):
-        akms.discard(AKM_SAE)      # SAE needs a password, not a raw PSK
+    if not (network.sae_password or network.passphrase) and akms - {AKM_SAE}:
+        # SAE needs a password, not a raw PSK: use the network's other AKMs.  An
+        # SAE-only network keeps SAE, and the attempt fails with NO_PSK_AVAILABLE
+        # (a temporary disable, as wpa_supplicant does) rather than in silence.
+        akms.discard(AKM_SAE)
     if akms & EAP_AKMS and not eap_usable(network):
         akms -= EAP_AKMS
     if AKM_SAE in akms and (caps is None or not getattr(caps, "sae", False)):
@@ -108,7 +128,7 @@ def plan_for(network, bss, caps=None, refusals=None):
         return None
     try:
         ap = rsnie.parse_rsn_ie(el.rsn)
-        pmf = network.ieee80211w or 0
+        pmf = network_pmf(network, global_pmf)
         if caps is not None and not caps.pmf and pmf:
             refusals.no_pmf(network, bss, caps, pmf)
             if pmf == 2:
@@ -124,7 +144,8 @@ def plan_for(network, bss, caps=None, refusals=None):
     except (rsnie.IeError, rsnie.SelectionError) as e:
         log.debug("%s: not usable for network %d: %s", bss.bssid_txt, network.id, e)
         return None
-    level = 2 if sel.akm == AKM_SAE else (network.ieee80211w or 0)
+    # STATUS pmf= as wpa_supplicant gives it: 2 when the AP requires PMF, else 1.
+    level = (2 if ap.mfpr else 1) if sel.mfp else 0
     return Plan(False, sel, el.rsn, level)
 
 

@@ -36,17 +36,18 @@ def index_by_ssid(bsses):
     return index
 
 
-def match(network, bss, caps=None, refusals=None):
-    """The security plan if this BSS can serve this network, else None."""
+def match(network, bss, caps=None, refusals=None, global_pmf=0):
+    """The security plan if this BSS can serve this network, else None.
+    global_pmf: the configuration's pmf= (networks without ieee80211w)."""
     if network.bssid is not None and network.bssid != bss.bssid:
         return None
     freqs = network.freq_list
     if freqs and bss.freq not in freqs:
         return None
-    return security.plan_for(network, bss, caps, refusals)
+    return security.plan_for(network, bss, caps, refusals, global_pmf)
 
 
-def select(networks, bsses, available, ignored=(), caps=None, refusals=None):
+def select(networks, bsses, available, ignored=(), caps=None, refusals=None, global_pmf=0):
     """The best Candidate, or None.  available(net) says whether a network may
     be used now (enabled and not temporarily disabled); `ignored` holds BSSIDs
     that failed lately and are only used when nothing else matches."""
@@ -60,7 +61,7 @@ def select(networks, bsses, available, ignored=(), caps=None, refusals=None):
         best = fallback = None
         for net in groups[priority]:
             for bss in _bsses_for(net, by_ssid, bsses):
-                plan = match(net, bss, caps, refusals)
+                plan = match(net, bss, caps, refusals, global_pmf)
                 if plan is None:
                     continue
                 cand = Candidate(net, bss, plan)

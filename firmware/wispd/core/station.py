@@ -188,7 +188,8 @@ class Interface:
     # ------------------------------------------------------------------ selection
     def select_and_connect(self, plan=None):
         cand = selection.select(self.config.networks, self.bss.fresh(), self.available,
-                                self.health.ignored(), self.capa, self.refusals)
+                                self.health.ignored(), self.capa, self.refusals,
+                                self.config.pmf)
         if cand is None:
             if not any(not n.disabled for n in self.config.networks):
                 self.states.move(S.INACTIVE)

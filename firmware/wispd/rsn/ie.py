@@ -269,8 +269,11 @@ def select_suites(ap, key_mgmt, ieee80211w=0, pairwise=None, group=None):
     """Choose AKM, ciphers and PMF against the AP's parsed IE.
 
     key_mgmt: AKM selectors the network allows (e.g. {AKM_PSK, AKM_SAE}).
-    ieee80211w: 0 disabled, 1 optional, 2 required.  SAE always runs with PMF
-    (WPA3 requires it), as if ieee80211w were 2 for that association.
+    ieee80211w: 0 disabled, 1 optional, 2 required.  SAE uses PMF whenever
+    the AP offers it (at least optional), and goes without only with an AP that
+    does not offer it, as wpa_supplicant 2.10 does, unless ieee80211w=2: the AP's
+    RSNE (with its MFPC bit) is checked again in message 3 of the 4-way, so
+    nobody on the air can strip PMF from the AP's offer unnoticed.
     pairwise/group: allowed cipher sets from the config (None: all supported).
     """
     if ap.proto != "rsn":
@@ -292,7 +295,7 @@ def select_suites(ap, key_mgmt, ieee80211w=0, pairwise=None, group=None):
     if ap.group_cipher not in allowed_grp:
         raise SelectionError("group cipher %08x not allowed" % ap.group_cipher)
 
-    pmf = 2 if akm == AKM_SAE else ieee80211w
+    pmf = max(ieee80211w, 1) if akm == AKM_SAE else ieee80211w
     if ap.mfpr and pmf == 0:
         raise SelectionError("AP requires management frame protection (set ieee80211w=1 or 2)")
     if pmf == 2 and not ap.mfpc:

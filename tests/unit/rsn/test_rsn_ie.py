@@ -139,12 +139,18 @@ def test_select_prefers_sae_then_sha256():
         select_suites(ap([AKM_SAE], caps=0x00C0), {AKM_PSK})
 
 
-def test_select_sae_forces_pmf():
+def test_select_sae_pmf_as_the_ap_offers():
+    # SAE uses PMF whenever the AP offers it, even with ieee80211w=0.
     sel = select_suites(ap([AKM_PSK, AKM_SAE], caps=0x0080), {AKM_PSK, AKM_SAE}, ieee80211w=0)
     assert sel.akm == AKM_SAE and sel.mfp and sel.mgmt_group == CIPHER_BIP_CMAC_128
-    assert parse_rsn_ie(sel.own_ie).mfpr
-    with pytest.raises(SelectionError):     # SAE AP without MFPC
-        select_suites(ap([AKM_SAE], caps=0), {AKM_SAE})
+    assert parse_rsn_ie(sel.own_ie).mfpc and not parse_rsn_ie(sel.own_ie).mfpr
+    # An SAE AP without MFPC is joined without PMF (wpa_supplicant 2.10) ...
+    sel = select_suites(ap([AKM_SAE], caps=0), {AKM_SAE})
+    assert sel.akm == AKM_SAE and not sel.mfp and sel.mgmt_group == CIPHER_NONE
+    assert not parse_rsn_ie(sel.own_ie).mfpc
+    # ... unless the network requires PMF.
+    with pytest.raises(SelectionError):
+        select_suites(ap([AKM_SAE], caps=0), {AKM_SAE}, ieee80211w=2)
 
 
 @pytest.mark.parametrize("w,ap_caps,mfp,own_caps", [

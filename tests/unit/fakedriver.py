@@ -46,6 +46,7 @@ class FakeDriver(Driver):
         self.associations = []
         self.keys = []
         self.deauths = []
+        self.packet_counts = {"tx_packets": 0, "tx_failed": 0, "rx_packets": 0}
         self.sent_eapol = []
         self.scanning = False
         self.connected = None
@@ -139,6 +140,11 @@ class FakeDriver(Driver):
 
     def deliver_eapol(self, src, data):
         self.on_event(ev.EapolReceived(src=src, data=data))
+
+    def pktcnt_poll(self):
+        if self.connected is None:
+            return None
+        return dict(self.packet_counts)
 
     def signal_poll(self):
         if self.connected is None:

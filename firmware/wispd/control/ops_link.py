@@ -73,6 +73,13 @@ def h_signal_poll(ctx):
     return info
 
 
+def h_pktcnt_poll(ctx):
+    counts = ctx.iface.pktcnt_poll()
+    if counts is None:
+        raise CommandError("not_connected", "not associated")
+    return counts
+
+
 def h_disconnect(ctx):
     ctx.iface.disconnect()
 

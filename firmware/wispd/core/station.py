@@ -508,6 +508,11 @@ class Interface:
             return None
         return self.driver.signal_poll()
 
+    def pktcnt_poll(self):
+        if self.wpa_state not in S.ASSOCIATED_OR_LATER:
+            return None
+        return self.driver.pktcnt_poll()
+
     def status(self):
         """STATUS as ordered (key, value) pairs, wpa_supplicant 2.10's order."""
         from wispd.core.status import status_pairs

@@ -205,6 +205,10 @@ class Driver:
         """A dict with rssi, linkspeed, noise, frequency, width, center_frq1..."""
         return None
 
+    def pktcnt_poll(self):
+        """{'tx_packets', 'tx_failed', 'rx_packets'} of the link, or None."""
+        return None
+
     def set_cqm(self, threshold, hysteresis):
         """Watch the signal of the current connection: a SignalChange event
         (low=True) when it falls below threshold dBm, another (low=False) when

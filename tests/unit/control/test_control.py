@@ -437,6 +437,20 @@ def test_signal_poll(h):
     assert c.request("SIGNAL_POLL") == "FAIL\n"
 
 
+def test_pktcnt_poll(h):
+    # wpa_supplicant's reply: TXGOOD/TXBAD/RXGOOD of the current AP (nl80211 STA info).
+    x = h(OPEN_NET, [fakedriver.open_bss(AP1, b"cafe")])
+    c = x.client()
+    idle(x)
+    if x.iface.wpa_state != states.COMPLETED:
+        connected(x, c)
+    x.driver.packet_counts = {"tx_packets": 12, "tx_failed": 0, "rx_packets": 17}
+    assert c.request("PKTCNT_POLL") == "TXGOOD=12\nTXBAD=0\nRXGOOD=17\n"
+    c.request("DISCONNECT")
+    x.run_until(lambda: x.iface.wpa_state == states.DISCONNECTED)
+    assert c.request("PKTCNT_POLL") == "FAIL\n"
+
+
 # ------------------------------------------------------------------ globals
 def test_interfaces(h):
     c = h().client()

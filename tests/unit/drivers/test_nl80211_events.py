@@ -380,3 +380,18 @@ def test_signal_poll():
                                  "txrate_kbps": 54000, "noise": -92, "frequency": 2412,
                                  "width": "20 MHz", "center_frq1": 2412}
     assert attrs(drv.cmd.sent[0])["MAC"] == AP
+
+
+def test_pktcnt_poll_reads_the_aps_packet_counters():
+    drv, events = bound_driver()
+    assert drv.pktcnt_poll() is None                    # not associated: no GET_STATION
+    drv.associate(wpa2_params())
+    drv.handle_nl80211(kernel_msg(m.CMD_AUTHENTICATE, [("FRAME", auth_frame())]))
+    drv.handle_nl80211(kernel_msg(m.CMD_ASSOCIATE, [("FRAME", assoc_resp())]))
+    drv.cmd.replies[m.CMD_GET_STATION] = [kernel_msg(m.CMD_GET_STATION, [("STA_INFO", {"attrs": [
+        ("NL80211_STA_INFO_SIGNAL", -42), ("NL80211_STA_INFO_RX_PACKETS", 17),
+        ("NL80211_STA_INFO_TX_PACKETS", 12), ("NL80211_STA_INFO_TX_FAILED", 3)]})])]
+    assert drv.pktcnt_poll() == {"tx_packets": 12, "tx_failed": 3, "rx_packets": 17}
+    assert attrs(drv.cmd.sent[-1])["MAC"] == AP
+    drv.cmd.replies[m.CMD_GET_STATION] = errno.ENOENT
+    assert drv.pktcnt_poll() is None

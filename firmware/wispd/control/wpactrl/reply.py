@@ -132,6 +132,11 @@ def signal_poll(info):
     return "".join(out)
 
 
+def pktcnt_poll(counts):
+    return "TXGOOD=%d\nTXBAD=%d\nRXGOOD=%d\n" % (
+        counts["tx_packets"], counts["tx_failed"], counts["rx_packets"])
+
+
 def log_level(result):
     if result is None:
         return "OK\n"

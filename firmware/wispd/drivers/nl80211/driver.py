@@ -313,6 +313,17 @@ class Nl80211Driver(LinkStateMixin, Driver):
                 raise
 
     # ------------------------------------------------------------------ link quality
+    def pktcnt_poll(self):
+        """The current AP's packet counters (GET_STATION), or None."""
+        bssid = self.conn.bssid
+        if self.ifindex is None or not self.conn.associated or bssid is None:
+            return None
+        try:
+            sta = m.parse_station(self.request(m.CMD_GET_STATION, [("MAC", bytes(bssid))])[0])
+        except (DriverError, IndexError):
+            return None
+        return {k: sta.get(k, 0) for k in ("tx_packets", "tx_failed", "rx_packets")}
+
     def signal_poll(self):
         bssid = self.conn.bssid
         if self.ifindex is None or not self.conn.associated or bssid is None:

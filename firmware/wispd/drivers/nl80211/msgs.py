@@ -185,6 +185,9 @@ class nl80211msg(genlmsg):
         prefix = "NL80211_STA_INFO_"
         nla_map = ((7, "NL80211_STA_INFO_SIGNAL", "int8"),
                    (8, "NL80211_STA_INFO_TX_BITRATE", "rate_info"),
+                   (9, "NL80211_STA_INFO_RX_PACKETS", "uint32"),
+                   (10, "NL80211_STA_INFO_TX_PACKETS", "uint32"),
+                   (12, "NL80211_STA_INFO_TX_FAILED", "uint32"),
                    (13, "NL80211_STA_INFO_SIGNAL_AVG", "int8"),
                    (14, "NL80211_STA_INFO_RX_BITRATE", "rate_info"))
 
@@ -319,13 +322,15 @@ def parse_bss(msg):
 # station / survey ---------------------------------------------------------------
 A_STA_INFO = 21
 STA_INFO_SIGNAL, STA_INFO_TX_BITRATE, STA_INFO_SIGNAL_AVG, STA_INFO_RX_BITRATE = 7, 8, 13, 14
+STA_INFO_RX_PACKETS, STA_INFO_TX_PACKETS, STA_INFO_TX_FAILED = 9, 10, 12
 RATE_INFO_BITRATE, RATE_INFO_BITRATE32 = 1, 5
 A_SURVEY_INFO = 84
 SURVEY_INFO_NOISE, SURVEY_INFO_IN_USE = 2, 3
 
 
 def parse_station(msg):
-    """GET_STATION reply → {'rssi', 'avg_rssi', 'txrate_kbps', 'rxrate_kbps'}."""
+    """GET_STATION reply → {'rssi', 'avg_rssi', 'txrate_kbps', 'rxrate_kbps',
+    'rx_packets', 'tx_packets', 'tx_failed'}, each only when the kernel gave it."""
     out = {}
     if A_STA_INFO not in msg:
         return out
@@ -341,6 +346,11 @@ def parse_station(msg):
         units = r.u32(RATE_INFO_BITRATE32) or r.int(RATE_INFO_BITRATE, "u16")   # 100 kbit/s
         if units:
             out[key] = units * 100
+    for key, num in (("rx_packets", STA_INFO_RX_PACKETS), ("tx_packets", STA_INFO_TX_PACKETS),
+                     ("tx_failed", STA_INFO_TX_FAILED)):
+        value = s.u32(num)
+        if value is not None:
+            out[key] = value
     return out
 
 

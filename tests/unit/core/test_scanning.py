@@ -92,10 +92,28 @@ def test_after_a_loss_the_recent_channel_first_and_every_third_rescan_full():
     req = s.link_lost()
     assert req.delay == 0.1 and req.freqs is None
     assert (s.rescan_count, s.need_full_scan) == (0, False)
-    steps = search(s, clock, req, 10)
+    window = scanning.LOSS_FAST_SCANS
+    steps = search(s, clock, req, window + 10)
+    # First the window: only the lost AP's channel, every LOSS_PACE seconds (no
+    # multi-second full scan while the AP is most likely coming back) ...
+    assert kinds(steps[:window]) == ["fast"] * window
+    assert all(p.freqs == [2437] for _, p in steps[:window])
+    assert [d for d, _ in steps[:window]] == [0.1] + [scanning.LOSS_PACE] * (window - 1)
+    # ... then the pacing from its first step, every third rescan full.
+    steps = steps[window:]
     assert kinds(steps) == ["fast", "fast", "full"] * 3 + ["fast"]
-    assert [p.freqs for _, p in steps[:3]] == [[2437], [2437], []]
-    assert [d for d, _ in steps] == [0.1, 0.1, 1, 2, 3, 5, 5, 10, 10, 10]
+    assert [d for d, _ in steps] == [scanning.LOSS_PACE, 0.1, 1, 2, 3, 5, 5, 10, 10, 10]
+
+
+def test_the_window_after_a_loss_ends_with_a_new_search():
+    s, clock = ScanScheduler(), Clock()
+    search(s, clock, s.link_lost(), 3)
+    assert s.loss_scans
+    s.restart()
+    assert s.loss_scans == 0
+    steps = search(s, clock, s.link_lost(), 2, recent=())
+    # Without a recent channel there is nothing to watch: full scans, paced.
+    assert kinds(steps) == ["full", "full"]
 
 
 def test_pacing_sequence_and_cap():

@@ -205,7 +205,13 @@ class Daemon:
         return out
 
     def network_changed(self, iface, net):
-        iface.networks_changed()
+        # A disabled network (as ADD_NETWORK makes it) cannot be selected: no
+        # scan for its SET_NETWORKs, or one full-band scan started by the first
+        # of them would hold up the short scan of the SELECT_NETWORK that follows
+        # (wpa_supplicant does not scan for SET_NETWORK; hostap
+        # test_ap_pmf_required_sta_no_pmf waits 2 s for the result).
+        if not net.disabled:
+            iface.networks_changed()
 
     def remove_network(self, iface, net):
         iface.config.remove_network(net.id)

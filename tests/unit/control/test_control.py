@@ -278,6 +278,25 @@ def test_list_networks(h):
         "1\tother\t02:00:00:00:00:05\t[DISABLED]\n")
 
 
+def test_set_network_scans_only_for_an_enabled_network(h):
+    # ADD_NETWORK + SET_NETWORK of a new (disabled) network start no scan that
+    # would hold up the SELECT_NETWORK's own (hostap test_ap_pmf_required_sta_no_pmf).
+    x = h('network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n\tdisabled=1\n}\n', [])
+    c = x.client()
+    idle(x)
+    assert x.iface.wpa_state == states.INACTIVE
+    n = len(x.driver.scans)
+    assert c.request("ADD_NETWORK") == "1\n"
+    assert c.request('SET_NETWORK 1 ssid "new"') == "OK\n"
+    assert c.request("SET_NETWORK 0 priority 2") == "OK\n"
+    for _ in range(30):
+        x.loop.run_once(0.01)
+    assert len(x.driver.scans) == n and not x.iface.scan_pending()
+    assert x.iface.wpa_state == states.INACTIVE
+    assert c.request("SET_NETWORK 0 disabled 0") == "OK\n"       # enabled: pick again
+    x.run_until(lambda: len(x.driver.scans) > n)
+
+
 def test_add_set_get_remove_network(h):
     x = h("", [])
     c = x.client()

@@ -22,7 +22,7 @@ import os
 from wispd.drivers.ops import AUTH_FT, DriverError, KeyParams
 from wispd.rsn import ft
 from wispd.rsn import ie as rsnie
-from wispd.rsn.defs import EID_FTE, EID_MDE, KEY_GROUP, KEY_PAIRWISE
+from wispd.rsn.defs import CIPHER_TKIP, EID_FTE, EID_MDE, KEY_GROUP, KEY_PAIRWISE
 
 log = logging.getLogger("wispd.ft")
 
@@ -194,6 +194,8 @@ class FtAuth:
                 key_id, rsc, gtk = ft.unwrap_gtk(self.ptk.kek, fte.gtk)
             except ft.FtError as e:
                 raise FtFailed(str(e)) from None
+            if sel.group == CIPHER_TKIP and len(gtk) == 32:
+                gtk = gtk[:16] + gtk[24:32] + gtk[16:24]   # AP's Tx MIC key is our Rx one
             conn.driver.set_key(KeyParams(KEY_GROUP, sel.group, key_id, gtk, seq=rsc[:6],
                                           addr=None, set_tx=False))
         log.info("%s: FT reassociation with the keys of PMK-R1 done (no 4-way)", conn.ifname)

@@ -169,10 +169,19 @@ def _snapshot(sta, ap):
         "bss": _kv(sta.wpa_cli("bss", ap.bssid)),
         "signal_poll": _kv(sta.wpa_cli("signal_poll")),
         "list_networks": sta.wpa_cli("list_networks"),
-        "connected": [e for e in sta.events_seen() if "CTRL-EVENT-CONNECTED" in e],
+        "connected": _logged_events(sta, "CTRL-EVENT-CONNECTED"),
         "operstate": _operstate(sta.iface),
         "after_disconnect": _disconnected(sta),
     }
+
+
+def _logged_events(sta, name):
+    """The event lines of the supplicant's own log (both write "<time>: <iface>:
+    <event>" with -t): wpa_supplicant with scan_freq can connect before the test's
+    monitor has attached, so the monitor may never see the event."""
+    with open(sta.log_path) as f:
+        return [line.rstrip("\n").split(": ", 2)[2] for line in f
+                if ": %s: %s" % (sta.iface, name) in line]
 
 
 def _operstate(iface):

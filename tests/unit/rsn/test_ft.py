@@ -324,3 +324,41 @@ def test_matches_hostapd():
     assert (r1, r1name) == (h["pmk_r1"], h["pmk_r1_name"])
     ptk = ft.derive_ft_ptk(r1, h["snonce"], h["anonce"], h["bssid"], sta, CIPHER_CCMP)
     assert (ptk.kck, ptk.kek, ptk.tk) == (h["kck"], h["kek"], h["tk"])
+
+
+def test_hostile_ft_responses_end_the_attempt_cleanly():
+    """Mutated FT authentication and reassociation responses: FtAuth reports a
+    failure (ft_failed / FtFailed) and never raises anything else."""
+    import random
+    from types import SimpleNamespace
+    from wispd.core import ftauth
+    from wispd.drivers.ops import AUTH_FT, AssocParams
+    from wispd.rsn.defs import AKM_FT_PSK
+    from wispd.rsn.ie import build_rsn_ie
+
+    rnd = random.Random(4)
+    own = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK])
+    r0, r0name = ft.derive_pmk_r0(PSK, SSID, MDID, R0KH, STA)
+    mde = ft.build_mde(MDID)
+    keys = ftauth.Ft(SSID, MDID, mde, R0KH, r0, r0name)
+    target = bytes.fromhex("020000000303")
+    for _ in range(400):
+        conn = _Conn(own)
+        fa = ftauth.FtAuth(conn, keys, rng=lambda n: b"\x5a" * n)
+        fa.prepare(AssocParams(bssid=target, ssid=SSID, freq=2437))
+        good = (build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0, [r0name]) + mde
+                + ft.build_fte(anonce=b"\xa5" * 32, snonce=b"\x5a" * 32, r0kh_id=R0KH,
+                               r1kh_id=target))
+        data = bytearray(good)
+        for _ in range(rnd.randrange(1, 4)):
+            i = rnd.randrange(len(data))
+            data[i] = rnd.randrange(256)
+        fa.on_auth(SimpleNamespace(auth_type=AUTH_FT, data=bytes(data)))
+        assert conn.failed or conn.driver.assoc == 1
+        if conn.driver.assoc:
+            junk = bytearray(data)
+            junk[rnd.randrange(len(junk))] ^= 0xFF
+            try:
+                fa.associated(bytes(junk))
+            except ftauth.FtFailed:
+                pass

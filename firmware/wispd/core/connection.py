@@ -156,7 +156,7 @@ class Connection:
         if not plan.open and plan.eap:
             from wispd.core.eapauth import prepare_pmksa
             self.eap_pmksa = prepare_pmksa(self, network, bss, plan, params)
-        self.notify(nt.Associating(bss.bssid, network.ssid_bytes, bss.freq))
+        self.notify(nt.Associating(bss.bssid, network.ssid_bytes or bss.ssid, bss.freq))
         sme = self.capa.sme and not self.capa.connect
         self.states.move(S.AUTHENTICATING if sme else S.ASSOCIATING)
         if not deferred and not self.start_auth(params):

@@ -102,14 +102,15 @@ class NetworkHealth:
         st.conn_failures = 0
         duration = temp_disable_duration(st.auth_failures)
         st.disabled_until = self.now() + duration
-        self.notify(nt.TempDisabled(network.id, network.ssid_bytes, st.auth_failures, duration,
+        self.notify(nt.TempDisabled(network.id, network.ssid_bytes or b"", st.auth_failures,
+                                    duration,
                                     reason))
 
     def clear_temp_disabled(self, network, clear_failures=True):
         st = self.of(network)
         if st.disabled_until:
             st.disabled_until = 0.0
-            self.notify(nt.Reenabled(network.id, network.ssid_bytes))
+            self.notify(nt.Reenabled(network.id, network.ssid_bytes or b""))
         if clear_failures:
             st.auth_failures = 0
             st.conn_failures = 0

@@ -288,10 +288,12 @@ class Interface:
         self.counters["connects"] += 1
         self.health.connected(network)
         self.notify(nt.Connected(conn.current_bssid(), network.id, network.id_str or None,
-                                 network.ssid_bytes))
+                                 network.ssid_bytes or b""))
         self.notify(nt.SubnetStatusUpdate(0))
         if self.state_store is not None and conn.current_bss is not None:
-            self.state_store.remember(network.ssid_bytes, conn.current_bss.freq)
+            # A wildcard-SSID network (no ssid, a bssid=) joined the BSS's SSID.
+            self.state_store.remember(network.ssid_bytes or conn.current_bss.ssid,
+                                      conn.current_bss.freq)
         self.link.connected(conn)
 
     def _reset_link(self):

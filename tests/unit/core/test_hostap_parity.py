@@ -2,6 +2,8 @@
 through the core on the fake driver: a wildcard-SSID network pinned by bssid=
 (test_ap_wpa2_psk_wildcard_ssid)."""
 
+import pytest
+
 from harness import Harness
 from test_rsn_handshake import AA, Authenticator
 from wispd.core import states
@@ -14,11 +16,12 @@ def _ap(auth, ssid=b"home", bssid=AA):
     return ScanResult(bssid, 2437, ies=ies, signal=-40, caps=0x0011)
 
 
-def test_wildcard_ssid_with_bssid_joins_that_bss_with_its_ssid(tmp_path):
+@pytest.mark.parametrize("ssid_line", ['\tssid=""\n', ""])     # empty, or no ssid at all
+def test_wildcard_ssid_with_bssid_joins_that_bss_with_its_ssid(tmp_path, ssid_line):
     # The PMK of a passphrase is salted with the SSID: the AP's, as the network has none.
     auth = Authenticator(pmk=passphrase_to_psk("qwertyuiop", b"home"))
     other = bytes.fromhex("020000000200")
-    net = 'network={\n\tssid=""\n\tbssid=02:00:00:00:01:00\n\tpsk="qwertyuiop"\n}\n'
+    net = 'network={\n%s\tbssid=02:00:00:00:01:00\n\tpsk="qwertyuiop"\n}\n' % ssid_line
     x = Harness(tmp_path, net, [_ap(Authenticator(), b"other", other), _ap(auth)])
     try:
         c = x.client()
@@ -50,7 +53,6 @@ def test_empty_ssid_without_bssid_matches_nothing(tmp_path):
 
 # --- PMF: the network's ieee80211w, else the global pmf= (wpas_get_ssid_pmf) ---
 
-import pytest
 
 import fakedriver
 from test_rsn_handshake import rsn_ie

@@ -240,9 +240,10 @@ class ScanScheduler:
                            flush=flush, scan_id=scan_id, exact=bool(freqs))
 
     def candidate_found(self):
-        """select_and_connect picked a network: the next search paces from the start."""
+        """select_and_connect picked a network: the next search paces from the start.
+        The window after a loss stays: the pick may be the lost AP's stale entry
+        (the kernel keeps it a while), whose attempt then fails."""
         self.rescan_count = 0
-        self.loss_scans = 0
 
     # -------------------------------------------------------------- one scan
     def plan(self, request, usable, recent_freqs, max_scan_ssids, supported=(), partial=True,

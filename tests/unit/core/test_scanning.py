@@ -105,6 +105,16 @@ def test_after_a_loss_the_recent_channel_first_and_every_third_rescan_full():
     assert [d for d, _ in steps] == [scanning.LOSS_PACE, 0.1, 1, 2, 3, 5, 5, 10, 10, 10]
 
 
+def test_the_window_after_a_loss_outlasts_a_failed_attempt_on_a_stale_entry():
+    s, clock = ScanScheduler(), Clock()
+    req = s.link_lost()
+    search(s, clock, req, 1)
+    s.candidate_found()             # the lost AP's entry, still in the kernel's cache
+    steps = search(s, clock, s.soon(), 4)
+    assert kinds(steps) == ["fast"] * 4
+    assert [d for d, _ in steps] == [scanning.SOON] + [scanning.LOSS_PACE] * 3
+
+
 def test_the_window_after_a_loss_ends_with_a_new_search():
     s, clock = ScanScheduler(), Clock()
     search(s, clock, s.link_lost(), 3)

@@ -79,9 +79,14 @@ def _bsses_for(net, by_ssid, bsses):
     """The BSSes that may serve this network: those of its SSID, or, for a
     network without an SSID but with a bssid= pin, that BSS whatever SSID it
     announces (wpa_supplicant's wildcard SSID).  A BSS hiding its SSID is left
-    out: the PMK of a passphrase and the association need the real one."""
+    out: the PMK of a passphrase and the association need the real one.  The
+    kernel keeps the entries of an AP's earlier SSIDs on the same BSSID for a
+    while: only the most recently seen one is what the AP announces now."""
     if not net.ssid_bytes and net.bssid is not None:
-        return [b for b in bsses if b.bssid == net.bssid and b.ssid]
+        same = [b for b in bsses if b.bssid == net.bssid and b.ssid]
+        if not same:
+            return ()
+        return [max(same, key=lambda b: b.last_update or 0.0)]
     return by_ssid.get(net.ssid_bytes, ())
 
 

@@ -22,7 +22,10 @@ def test_wildcard_ssid_with_bssid_joins_that_bss_with_its_ssid(tmp_path, ssid_li
     auth = Authenticator(pmk=passphrase_to_psk("qwertyuiop", b"home"))
     other = bytes.fromhex("020000000200")
     net = 'network={\n%s\tbssid=02:00:00:00:01:00\n\tpsk="qwertyuiop"\n}\n' % ssid_line
-    x = Harness(tmp_path, net, [_ap(Authenticator(), b"other", other), _ap(auth)])
+    # The kernel still lists an earlier SSID of the same BSSID (an older sighting).
+    stale = _ap(Authenticator(), b"old-ssid")
+    stale.age_ms, stale.signal = 1500, -20
+    x = Harness(tmp_path, net, [_ap(Authenticator(), b"other", other), stale, _ap(auth)])
     try:
         c = x.client()
         c.request("ATTACH")

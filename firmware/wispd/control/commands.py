@@ -65,7 +65,7 @@ TABLE = [
     Command("LEVEL", "level", h_level, (Arg("level", integer),), scope="any"),
     Command("STATUS", "status.text", h_status, text=reply.key_values, compact=typed.pairs),
     Command("SCAN", "scan", h_scan, (Arg("params", text, optional=True, rest=True),),
-            text=reply.ok_or_plain),
+            text=reply.ok_or_plain, compact=typed.ok),
     Command("ABORT_SCAN", "abort_scan", h_abort_scan),
     Command("SCAN_INTERVAL", "scan_interval", h_scan_interval, (Arg("seconds", integer),)),
     Command("SCAN_RESULTS", "scan_results", h_scan_results, text=reply.scan_results,

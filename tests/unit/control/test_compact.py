@@ -149,6 +149,10 @@ def test_networks_and_ok_results(env):
     assert c.call("log_level")["result"]["level"] in wlog.NAMES
     assert c.call("interfaces")["result"] == ["fake0"]
     assert c.call("signal_poll")["result"]["rssi"] == -50
+    # scan: true as in protocol version 1 (docs/control-protocol.md), not the text
+    # codec's "nothing to print"; busy while that scan is pending.
+    assert c.call("scan")["result"] is True
+    assert c.call("scan")["error"]["code"] == "busy"
 
 
 def test_secrets_go_in_and_never_come_out(env, caplog):

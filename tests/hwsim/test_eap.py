@@ -261,13 +261,12 @@ def _world_readable_files(top):
                 pass
 
 
+@pytest.mark.supplicants("wispd")       # wpa_supplicant has no provisioning file
 def test_provisioned_client_key_with_passphrase(make_ap, make_station, pki, supplicant):
-    """wispd only (wpa_supplicant has no provisioning file): EAP-TLS from a
-    wispd.toml on a "boot partition" with the certificates and an encrypted
-    key beside it; they end up root-only and gone from the boot directory."""
+    """EAP-TLS from a wispd.toml on a "boot partition" with the certificates and
+    an encrypted key beside it; they end up root-only and gone from the boot
+    directory."""
     import shutil
-    if supplicant != "wispd":
-        pytest.skip("provisioning files are wispd's")
     bootdir = os.path.join(RUN_DIR, "boot-eap")
     shutil.rmtree(bootdir, ignore_errors=True)
     os.makedirs(bootdir)

@@ -40,3 +40,19 @@ def wispd_logger_restored():
     yield
     logger.handlers[:] = saved[0]
     logger.propagate, logger.level = saved[1], saved[2]
+
+
+@pytest.fixture
+def h(tmp_path):
+    """h(conf, world, **kw): a daemon on the fake driver (harness.Harness), closed
+    after the test."""
+    from harness import Harness
+    made = []
+
+    def make(conf="", world=(), **kw):
+        x = Harness(tmp_path, conf, world, **kw)
+        made.append(x)
+        return x
+    yield make
+    for x in made:
+        x.close()

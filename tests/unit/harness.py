@@ -99,3 +99,13 @@ class Harness:
             c.close()
         self.daemon.shutdown()
         self.loop.close()
+
+
+def kv(text):
+    """A key=value reply (STATUS, SIGNAL_POLL, ...) as a dict."""
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def idle(x):
+    """Wait for the start-up scan (and anything it triggers) to finish."""
+    x.run_until(lambda: not x.iface.scan_pending() and not x.driver.scanning)

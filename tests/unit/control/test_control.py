@@ -11,7 +11,7 @@ import stat
 import pytest
 
 import fakedriver
-from harness import Harness
+from harness import Harness, idle, kv
 from wispd.daemon import IfaceSpec
 from wispd.config import wpaconf
 from wispd.platform import log as wlog
@@ -42,28 +42,6 @@ class _DebugLine(nt.Notification):
 DEBUG_EV, DEBUG_TXT = _DebugLine(), "CTRL-EVENT-TEST-DEBUG-LINE"
 INFO_EV, INFO_TXT = nt.ScanStarted(), "CTRL-EVENT-SCAN-STARTED "
 WARNING_EV, WARNING_TXT = nt.MichaelMicFailure(), "WPA: Michael MIC failure detected"
-
-
-@pytest.fixture
-def h(tmp_path):
-    hs = []
-
-    def make(conf="", world=(), **kw):
-        x = Harness(tmp_path, conf, world, **kw)
-        hs.append(x)
-        return x
-    yield make
-    for x in hs:
-        x.close()
-
-
-def kv(reply):
-    return dict(line.split("=", 1) for line in reply.splitlines())
-
-
-def idle(x):
-    """Wait for the start-up scan (and anything it triggers) to finish."""
-    x.run_until(lambda: not x.iface.scan_pending() and not x.driver.scanning)
 
 
 def connected(x, c):

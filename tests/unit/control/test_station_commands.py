@@ -11,34 +11,13 @@ import uuid
 import pytest
 
 import fakedriver
-from harness import CtrlClient, Harness
+from harness import CtrlClient, idle, kv
 from wispd.control import scanargs
 from wispd.control.wpactrl import reply
 from wispd.core.status import uuid_from_mac
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
 AP1 = "02:00:00:00:00:01"
-
-
-@pytest.fixture
-def h(tmp_path):
-    hs = []
-
-    def make(conf="", world=(), **kw):
-        x = Harness(tmp_path, conf, world, **kw)
-        hs.append(x)
-        return x
-    yield make
-    for x in hs:
-        x.close()
-
-
-def kv(text):
-    return dict(line.split("=", 1) for line in text.splitlines())
-
-
-def idle(x):
-    x.run_until(lambda: not x.iface.scan_pending() and not x.driver.scanning)
 
 
 # ------------------------------------------------------------------ STATUS

@@ -4,7 +4,6 @@ the fake driver (the kernel side is tests/hwsim/test_roam.py)."""
 import pytest
 
 import fakedriver
-from harness import Harness
 from wispd.core import bgscan, roam
 from wispd.core import notify as nt
 from wispd.core import states
@@ -15,19 +14,6 @@ AP2 = "02:00:00:00:00:02"
 B1 = bytes.fromhex("020000000001")
 B2 = bytes.fromhex("020000000002")
 NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
-
-
-@pytest.fixture
-def h(tmp_path):
-    hs = []
-
-    def make(conf, world=()):
-        x = Harness(tmp_path, conf, world)
-        hs.append(x)
-        return x
-    yield make
-    for x in hs:
-        x.close()
 
 
 class Bss:

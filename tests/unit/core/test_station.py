@@ -3,24 +3,10 @@
 import pytest
 
 import fakedriver
-from harness import Harness
 from wispd.core import netstate
 from wispd.core import states
 
 OPEN_NET = 'network={\n\tssid="cafe"\n\tkey_mgmt=NONE\n}\n'
-
-
-@pytest.fixture
-def h(tmp_path):
-    hs = []
-
-    def make(conf, world=()):
-        x = Harness(tmp_path, conf, world)
-        hs.append(x)
-        return x
-    yield make
-    for x in hs:
-        x.close()
 
 
 def test_connects_to_open_network(h):

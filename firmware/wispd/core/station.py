@@ -6,8 +6,10 @@ it, reconnect after a loss) and routes driver events; the pieces it drives each
 own one concern:
 
 - states.StateMachine: wpa_state and its legal moves;
-- scanning.ScanScheduler: when to scan and which channels;
-- selection / security: which BSS can serve which network, and how;
+- netsearch.NetworkSearch: the scans while not connected and the choice of
+  a candidate (it drives scanning.ScanScheduler, scanner.Scanner and
+  selection.select);
+- security.Refusals: what the driver refused for which network;
 - connection.Connection: one attempt (SAE, association, the 4-way handshake,
   its timeouts) ending in one Result, then the link's rekeys;
 - netstate.NetworkHealth: failure counting and temporary disabling;
@@ -21,15 +23,13 @@ come from the eloop.
 import logging
 
 from wispd.core import notify as nt
-from wispd.core import selection
 from wispd.core import states as S
 from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
 from wispd.core.countermeasures import TkipCountermeasures
 from wispd.core.linkmonitor import LinkMonitor
+from wispd.core.netsearch import NetworkSearch
 from wispd.core.netstate import NetworkHealth
-from wispd.core.scanner import Scanner
-from wispd.core.scanning import ScanScheduler
 from wispd.core.security import Refusals
 from wispd.core.radio import RadioWorkQueue
 from wispd.drivers.ops import DriverError
@@ -52,9 +52,9 @@ class Interface:
         self.states = S.StateMachine(self._state_changed, ifname)
         self.bss = BssTable(on_added=self._bss_added, on_removed=self._bss_removed)
         self.radio = RadioWorkQueue(eloop)
-        self.scans = ScanScheduler()
-        self.scanner = Scanner(self, eloop, self.radio, self.scans, self.bss, self._notify,
-                               self.states)
+        self.search = NetworkSearch(self, eloop, self.radio, self.bss, self._notify, self.states)
+        self.scans = self.search.scheduler      # the pure policy (tests read it)
+        self.scanner = self.search.scanner      # the scan I/O (control: SCAN, ABORT_SCAN)
         self.health = NetworkHealth(eloop.now, self._notify)
         self.refusals = Refusals()
         self._sae_keys = None
@@ -137,7 +137,7 @@ class Interface:
             except DriverError as e:
                 log.warning("%s: could not set country %s: %s", self.ifname, country, e)
         self.open_l2()
-        self.request_scan(self.scans.start())
+        self.search.start()
 
     def open_l2(self):
         if getattr(self.driver, "provides_eapol", False):
@@ -169,43 +169,21 @@ class Interface:
         self.states.move(S.DISCONNECTED)
 
     # ------------------------------------------------------------------ scanning
+    # The Scanner's owner interface (core/scanner.py); the search does the rest.
     def request_scan(self, request):
-        self.scanner.request(request)
+        self.search.request(request)
 
     def scan_pending(self):
-        return self.scanner.pending()
+        return self.search.pending()
 
     def scan_allowed(self):
         return self.wpa_state != S.INTERFACE_DISABLED and not self.tkip.active
 
     def scan_results(self, plan):
-        """A scan of ours finished (Scanner): look for a network if idle."""
-        if self.wpa_state in (S.DISCONNECTED, S.INACTIVE) and not self.disconnected_by_user:
-            self.select_and_connect(plan)
-        elif self.wpa_state == S.COMPLETED:
-            self.link.scan_results()
+        self.search.scan_results(plan)
 
-    # ------------------------------------------------------------------ selection
     def select_and_connect(self, plan=None):
-        cand = selection.select(self.config.networks, self.bss.fresh(), self.available,
-                                self.health.ignored(), self.capa, self.refusals,
-                                self.config.pmf)
-        if cand is None:
-            if not any(not n.disabled for n in self.config.networks):
-                self.states.move(S.INACTIVE)
-                return
-            if plan is None or not plan.cached:     # the kernel's cache is no scan
-                self.notify(nt.NetworkNotFound())
-            has_usable = any(self.available(n) for n in self.config.networks)
-            self.request_scan(self.scans.nothing_found(plan, self.eloop.now(),
-                                                       self.health.reenable_times(), has_usable))
-            return
-        more = self.scans.keep_looking(plan, cand, self.config.networks, self.available,
-                                       self.health.ignored())
-        if more is not None:        # a later step of the cold-start search may do better
-            return self.request_scan(more)
-        self.scans.candidate_found()
-        self.connect(cand.network, cand.bss, cand.plan)
+        self.search.select_and_connect(plan)
 
     # ------------------------------------------------------------------ connecting
     def connect(self, network, bss, plan, prev_bssid=None):
@@ -256,7 +234,7 @@ class Interface:
             self.health.auth_failed(network, result.reason)
         if self.wpa_state != S.INTERFACE_DISABLED:
             self.states.move(S.DISCONNECTED)
-        self.request_scan(self.scans.soon())
+        self.search.soon()
 
     def _link_lost(self, lost, wrong_key):
         """The link went down: during the attempt (its Result) or after."""
@@ -271,7 +249,7 @@ class Interface:
             self.health.auth_failed(network, "WRONG_KEY")
         if not self.disconnected_by_user:
             # The AP we lost is probably still on its channel: scan that first.
-            self.request_scan(self.scans.link_lost())
+            self.search.after_loss()
 
     def _completed(self):
         conn = self.connection
@@ -398,7 +376,7 @@ class Interface:
         if self.wpa_state == S.INTERFACE_DISABLED:
             self.states.move(S.DISCONNECTED)
             self.addr = self.driver.get_mac_addr()
-            self.request_scan(self.scans.restart())
+            self.search.restart()
 
     def _on_InterfaceAdded(self, event):
         # A re-plugged radio may be another phy: what it can do is asked again,
@@ -426,7 +404,7 @@ class Interface:
     def _countermeasures_over(self):
         """TKIP countermeasures are over: back, unless DISCONNECT was given meanwhile."""
         if not self.disconnected_by_user and self.wpa_state != S.INTERFACE_DISABLED:
-            self.request_scan(self.scans.restart())
+            self.search.restart()
 
     # ------------------------------------------------------------------ control operations
     def _leave(self, reason):
@@ -460,7 +438,7 @@ class Interface:
         if force and self.wpa_state not in S.IDLE:
             self.disconnect()
         self.disconnected_by_user = False
-        self.request_scan(self.scans.restart())
+        self.search.restart()
         return True
 
     def manual_scan(self, **options):
@@ -472,7 +450,7 @@ class Interface:
         if self.wpa_state in (S.DISCONNECTED, S.INACTIVE) and not self.disconnected_by_user:
             if self.wpa_state == S.INACTIVE:
                 self.states.move(S.DISCONNECTED)
-            self.request_scan(self.scans.restart())
+            self.search.restart()
 
     def network_removed(self, network):
         self.health.forget(network)
@@ -490,7 +468,7 @@ class Interface:
         log.info("%s: leaving the network: %s", self.ifname, why)
         self._leave(REASON_DEAUTH_LEAVING)
         self._drop_connection()
-        self.request_scan(self.scans.soon())
+        self.search.soon()
 
     def select_network(self, network):
         """SELECT_NETWORK: this one only (None: all), connect now."""

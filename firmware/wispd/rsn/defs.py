@@ -23,6 +23,7 @@ AKM_PSK_SHA256 = 0x000FAC06
 AKM_8021X_SHA256 = 0x000FAC05
 AKM_SAE = 0x000FAC08
 AKM_FT_PSK = 0x000FAC04        # 802.11r FT-PSK (rsn/ft.py)
+AKM_FT_SAE = 0x000FAC09        # 802.11r FT-SAE: SAE's PMK as XXKey, SHA-256
 
 # Which key an InstallKey action (and the driver's set_key) is about.
 KEY_PAIRWISE = "pairwise"

@@ -31,7 +31,7 @@ The SAE work adds groups with longer MICs via mic_len and _AKM_DEFINED_MIC.
 
 import struct
 
-from wispd.rsn.defs import AKM_SAE
+from wispd.rsn.defs import AKM_FT_SAE, AKM_SAE
 from wispd.rsn.aes import aes_cmac, ct_equal
 from wispd.rsn.kdf import hmac_md5, hmac_sha1, hmac_sha256
 
@@ -67,6 +67,7 @@ AKM_SAE_EXT_KEY = 0x000FAC18
 # AKM -> MIC algorithm for descriptor version 0.  The SAE developer extends this.
 _AKM_DEFINED_MIC = {
     AKM_SAE: "aes-cmac",
+    AKM_FT_SAE: "aes-cmac",     # FT-SAE (AKM 9) as SAE: 802.11-2020 Table 12-11
     AKM_SAE_EXT_KEY: "hmac-sha256",
     AKM_OWE: "hmac-sha256",
 }

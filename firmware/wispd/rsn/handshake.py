@@ -48,7 +48,7 @@ constructor refuses a WPA1 own IE and non-CCMP pairwise ciphers.
 
 import os
 
-from wispd.rsn.defs import (AKM_8021X, AKM_8021X_SHA256, AKM_FT_PSK, AKM_PSK, AKM_PSK_SHA256, AKM_SAE,
+from wispd.rsn.defs import (AKM_8021X, AKM_8021X_SHA256, AKM_FT_PSK, AKM_FT_SAE, AKM_PSK, AKM_PSK_SHA256, AKM_SAE,
                              CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP, EID_RSN,
                              KEY_GROUP, KEY_IGTK, KEY_PAIRWISE)
 from wispd.rsn.aes import KeyWrapError, aes_unwrap
@@ -137,7 +137,7 @@ def _descriptor_version(akm):
         return VER_HMAC_SHA1_AES
     if akm in (AKM_PSK_SHA256, AKM_8021X_SHA256, AKM_FT_PSK):
         return VER_AES_128_CMAC
-    if akm == AKM_SAE:
+    if akm in (AKM_SAE, AKM_FT_SAE):
         return VER_AKM_DEFINED
     raise ValueError("unsupported AKM %08x" % akm)
 

@@ -142,14 +142,24 @@ class PowerCut:
     """boot()'s power_cut: follows the guest's progress file on the results
     share; `settle` s after the guest starts writing (W), at the next write
     request (an S record that is the newest line, so the write is under way)
-    it waits `fraction` of a write cycle and has qemu killed."""
+    it waits `fraction` of a write cycle and has qemu killed.
+
+    With `in_write`, the cut must land inside a write: the host sees an S
+    record some milliseconds late (9p, its own polling, a loaded CI machine),
+    and a fast write can be over before the aimed moment. So at the moment
+    it re-reads the file, and if the write has ended it aims again at the
+    next S with no delay, up to MISSES times, cutting only while S is the
+    newest record."""
 
     POLL = 0.001
+    MISSES = 40
 
-    def __init__(self, path, settle, fraction):
+    def __init__(self, path, settle, fraction, in_write=False):
         self.path = path
         self.settle = settle
         self.fraction = fraction
+        self.in_write = in_write
+        self.missed = 0
         self.fd = None
         self.offset = 0
         self.pending = b""
@@ -188,6 +198,13 @@ class PowerCut:
             self.cycle = step_times(self.records)[1]
             self.target = now + self.fraction * self.cycle
         if now >= self.target:
+            if self.in_write and self.missed < self.MISSES:
+                self._read()
+                if not self.records or self.records[-1].tag != "S":
+                    self.missed += 1            # that write ended: take the next one
+                    self.target = None
+                    self.fraction = 0.0
+                    return self.POLL
             self.cut_at = now
             os.close(self.fd)
             return True
@@ -195,16 +212,20 @@ class PowerCut:
 
 
 def kill_plan(plan, rng):
-    """(settle, fraction) per round: fractions of the write cycle stratified
-    within each group (save / provisioning), so each group's cuts spread over
-    the whole cycle, early in a write to well after it."""
-    fractions = {}
+    """(settle, fraction, in_write) per round: fractions of the write cycle
+    stratified within each group (save / provisioning), so each group's cuts
+    spread over the whole cycle, early in a write to well after it. The round
+    with the earliest aim in each group must land inside a write (PowerCut),
+    so every group has a mid-write cut whatever the host's timing."""
+    fractions, in_write = {}, set()
     for group in sorted(set(GROUPS[k] for k in plan)):     # sorted: str hashes vary per run
         idx = [i for i, k in enumerate(plan) if GROUPS[k] == group]
         strata = [(j + rng.random()) / len(idx) for j in range(len(idx))]
         rng.shuffle(strata)
         fractions.update(zip(idx, strata))
-    return [(round(rng.uniform(*SETTLE), 3), round(fractions[i], 3)) for i in range(len(plan))]
+        in_write.add(min(idx, key=fractions.get))
+    return [(round(rng.uniform(*SETTLE), 3), round(fractions[i], 3), i in in_write)
+            for i in range(len(plan))]
 
 
 def console_lines(outdir, prefix="powerloss:"):
@@ -258,7 +279,7 @@ def run(plan, seed, out_root):
                 json.dump(spec, f, indent=1)
             cut = None
             if kind != "final":
-                row["settle"], row["fraction"] = cuts[i]
+                row["settle"], row["fraction"], row["in_write"] = cuts[i]
                 cut = PowerCut(os.path.join(outdir, "progress"), *cuts[i])
             job = testbed.guest_command([testbed.venv_python(), os.path.join(HERE, "guest.py"),
                                          os.path.join(outdir, "spec.json")])
@@ -285,7 +306,8 @@ def run(plan, seed, out_root):
                 raise Failure("round %d: %s" % (i + 1, e))
             write_s, cycle_s = step_times(records)
             row.update(phase=phase, op=n, ops=n - start + 1, write_ms=_ms(write_s),
-                       cycle_ms=_ms(cycle_s), cut_after_s_ms=_ms(cut.cut_at - cut.s_seen))
+                       cycle_ms=_ms(cycle_s), cut_after_s_ms=_ms(cut.cut_at - cut.s_seen),
+                       missed=cut.missed)
             sha_version.update((r.extra, r.n) for r in records if r.tag == "S" and r.extra)
             start = max(r.n for r in records) + 1
         code, text = fsck(image)
@@ -340,12 +362,13 @@ def report(rows, wall, waited, seed):
         "round", "writer", "settle", "aim", "ops", "write", "cycle", "cut after",
         "landed", "temps", "next boot found"))
     for prev, row in zip(rows, rows[1:]):
-        print("  %-5d %-9s %5.2f s %6.0f %% %5d %5.1f ms %5.1f ms %6.1f ms %13s %5d  %s v%d%s" % (
+        print("  %-5d %-9s %5.2f s %6.0f %% %5d %5.1f ms %5.1f ms %6.1f ms %13s %5d  %s v%d%s%s" % (
             prev["round"], prev["kind"], prev["settle"], prev["fraction"] * 100, prev["ops"],
             prev["write_ms"] or 0, prev["cycle_ms"] or 0, prev["cut_after_s_ms"],
             "%s v%d" % (prev["phase"], prev["op"]), len(row["temps_found"]),
             row["found"], row["found_version"],
-            ", journal replayed" if row["journal_replayed"] else ""))
+            ", journal replayed" if row["journal_replayed"] else "",
+            _in_write_note(prev)))
     cut_rows = rows[:-1]
     mid = [r for r in cut_rows if r["phase"] == "write"]
     found = [r["found"] for r in rows[1:]]
@@ -358,6 +381,12 @@ def report(rows, wall, waited, seed):
           % (sum(len(r["temps_found"]) for r in rows), sum(r["journal_replayed"] for r in rows),
              "clean" if rows[-1].get("fsck") == 0 else rows[-1].get("fsck"),
              "/".join("%.0f" % r["wall_s"] for r in rows)))
+
+
+def _in_write_note(row):
+    if not row.get("in_write"):
+        return ""
+    return "; aimed in a write (%d ended before the cut)" % row.get("missed", 0)
 
 
 def assert_coverage(rows):

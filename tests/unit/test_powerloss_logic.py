@@ -94,9 +94,13 @@ def test_kill_plan_is_seeded_and_stratified_per_group():
     assert a == powerloss.kill_plan(plan, random.Random(5))
     assert a != powerloss.kill_plan(plan, random.Random(6))
     for group in ("save", "provisioning"):
-        fr = sorted(f for (s, f), kind in zip(a, plan) if powerloss.GROUPS[kind] == group)
+        rounds = [(f, w) for (s, f, w), kind in zip(a, plan) if powerloss.GROUPS[kind] == group]
+        fr = sorted(f for f, _ in rounds)
         assert [int(f * len(fr)) for f in fr] == list(range(len(fr)))
-    assert all(powerloss.SETTLE[0] <= s <= powerloss.SETTLE[1] for s, _ in a)
+        # exactly one round per group must land in a write: the earliest aim
+        assert [w for f, w in rounds if w] == [True]
+        assert min(rounds)[1] is True
+    assert all(powerloss.SETTLE[0] <= s <= powerloss.SETTLE[1] for s, _, _ in a)
 
 
 def test_kill_plan_is_the_same_in_another_process():
@@ -126,3 +130,22 @@ def test_power_cut_fires_only_on_a_write_in_flight(tmp_path):
         f.write(" 4 \n")
     assert cut() is True
     assert cut.cycle == pytest.approx(0.2) and cut.cut_at >= cut.s_seen
+
+
+def test_power_cut_aimed_in_a_write_waits_for_a_write_still_in_flight(tmp_path):
+    """The host sees S late; if the write is over at the aimed moment, a round
+    that must land in a write takes the next S instead of cutting after it."""
+    path = str(tmp_path / "progress")
+    cut = powerloss.PowerCut(path, settle=0.0, fraction=0.5, in_write=True)
+    with open(path, "w") as f:
+        f.write("0.0 S 1 \n0.1 A 1 \n0.2 S 2 \n0.3 A 2 \n0.3 W 2 \n0.4 S 3 \n")
+    assert cut() is not True            # aimed half a cycle after S 3
+    cut.target = 0.0                    # the aimed moment has come...
+    with open(path, "a") as f:
+        f.write("0.5 A 3 \n0.55 B 4 \n")  # ...and the write had ended
+    assert cut() is not True
+    assert cut.missed == 1 and cut.target is None and cut.fraction == 0.0
+    with open(path, "a") as f:
+        f.write("0.6 S 4 \n")
+    assert cut() is True                # no delay now, and S 4 is the newest line
+    assert cut.records[-1].tag == "S"

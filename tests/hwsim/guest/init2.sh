@@ -15,7 +15,10 @@ poweroff_now() {
     # A clean unmount, so the host sees a clean file system after a normal end.
     [ -n "$DATA" ] && umount "$DATA" 2>/dev/null
     echo o > /proc/sysrq-trigger
-    sleep 30
+    # The power-off runs asynchronously. PID 1 must not exit meanwhile (the
+    # kernel panics "Attempted to kill init"), and an external `sleep` can fail
+    # with EIO as the 9p root goes away, so wait in the shell itself.
+    while :; do :; done
 }
 # The guest's /tmp and /run are its own; guest scripts live elsewhere.  A
 # checkout (or results folder) that lives under the host's /tmp, as a CI clone

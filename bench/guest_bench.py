@@ -12,7 +12,7 @@ as raw samples; bench/stats.py turns them into median [min-max] and ratios.
 Results: $WISPD_RESULTS/bench.json and bench.md (the testbed's results share),
 and the table on stdout.
 
-    guest_bench.py [--reps N] [--only cold,warm,reconnect,startup,memory,idle,scale,soak]
+    guest_bench.py [--reps N] [--only cold,warm,reconnect,startup,memory,idle,roam,scale,soak]
                    [--commit HEAD]
                    [--idle-seconds 60] [--soak-cycles 200]
 """
@@ -39,6 +39,7 @@ from hwsimlib.station import Station, network, supplicant_command  # noqa: E402
 from hwsimlib.wpactrl import parse_kv  # noqa: E402
 
 import onflash  # noqa: E402
+import roam_bench  # noqa: E402
 import stats  # noqa: E402
 
 SSID = "bench-ap"
@@ -49,7 +50,7 @@ SCALE_CHANNELS = (6, 11, 3, 9)
 SCALE_PER_RADIO = 16
 SCALE_NETS = (10, 100, 500)
 KINDS = ("wispd", "wpa_supplicant")
-SECTIONS = ("startup", "cold", "warm", "reconnect", "memory", "idle", "scale", "soak")
+SECTIONS = ("startup", "cold", "warm", "reconnect", "memory", "idle", "roam", "scale", "soak")
 VENV_PY = supplicant_command("wispd")[0]
 # The interpreter every timed program runs on: the copy on the guest's tmpfs
 # once setup() made it (bench/onflash.py), the venv's before.
@@ -695,6 +696,10 @@ class Bench:
             r["selected"] = None if cand is None else cand.network.ssid_bytes.decode()
         res[kind][n] = r
         say("scale %s n=%d: %d BSSes, RSS %d kB" % (kind, n, count, r["rss"]))
+
+    # roam (bench/roam_bench.py: two APs on radios 3 and 4) ---------------
+    def sec_roam(self):
+        roam_bench.run(self, KINDS)
 
     # soak ---------------------------------------------------------------
     def sec_soak(self):

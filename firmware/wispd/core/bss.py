@@ -41,7 +41,7 @@ def mac_txt(addr):
 class Bss:
     __slots__ = ("id", "bssid", "freq", "ssid", "signal", "noise", "qual", "caps",
                  "beacon_int", "tsf", "ies", "beacon_ies", "last_update", "missed",
-                 "update_idx", "_parsed", "seen_in_scan")
+                 "update_idx", "_parsed", "seen_in_scan", "_flags", "text")
 
     def __init__(self, bss_id, result, now, parsed=None):
         self.id = bss_id
@@ -51,6 +51,7 @@ class Bss:
         self.last_update = None
         self.update_idx = 0
         self.missed = 0
+        self._parsed = None
         self.update(result, now, parsed)
 
     @property
@@ -67,6 +68,12 @@ class Bss:
         newer = self.last_update is None or seen >= self.last_update
         self.missed = 0
         self.update_idx += 1
+        # What was derived from the old sighting is stale: the flags, and the
+        # control layer's text of this entry (its SCAN_RESULTS line, rendered
+        # once per update there: formatting 65 lines per request was most of
+        # that command's time, issue 14).  Core keeps the slot, not the format.
+        self._flags = None
+        self.text = None
         if newer:
             self.freq = result.freq
             self.signal = result.signal
@@ -112,8 +119,11 @@ class Bss:
         return bool(self.caps & CAP_PRIVACY)
 
     def flags(self):
-        """wpa_supplicant's flags column: [WPA2-PSK-CCMP][ESS] and friends."""
-        return ies.flags_text(self.elements, self.caps)
+        """wpa_supplicant's flags column: [WPA2-PSK-CCMP][ESS] and friends
+        (decoded from the RSN/WPA IEs once per update)."""
+        if self._flags is None:
+            self._flags = ies.flags_text(self.elements, self.caps)
+        return self._flags
 
     def __repr__(self):
         return "Bss(%d, %s, %r, %d MHz, %d dBm)" % (
@@ -129,6 +139,7 @@ class BssTable:
         self.fresh_from = 0     # the first scan of the search under way
         self.on_added = on_added
         self.on_removed = on_removed
+        self._in_order = None   # the entries by id, until one comes or goes
         self.reset_expiration()
 
     def set_expiration(self, age=None, count=None):
@@ -163,7 +174,12 @@ class BssTable:
         return len(self.by_bssid)
 
     def __iter__(self):
-        return iter(sorted(self.by_bssid.values(), key=lambda b: b.id))
+        # Sorted once per change of membership, not per SCAN_RESULTS or
+        # selection pass.  The list is replaced, never changed in place, so a
+        # walk under way survives additions and removals.
+        if self._in_order is None:
+            self._in_order = sorted(self.by_bssid.values(), key=_bss_id)
+        return iter(self._in_order)
 
     def get(self, bssid, ssid=None):
         """The entry of bssid with that SSID; without one, the entry of bssid
@@ -216,6 +232,7 @@ class BssTable:
             self.next_id += 1
             self.by_bssid[bss.key] = bss
             self._of_bssid.setdefault(bss.bssid, []).append(bss)
+            self._in_order = None
             if self.on_added:
                 self.on_added(bss)
             return bss
@@ -248,6 +265,7 @@ class BssTable:
         if self.by_bssid.get(bss.key) is not bss:
             return
         del self.by_bssid[bss.key]
+        self._in_order = None
         entries = self._of_bssid[bss.bssid]
         entries.remove(bss)
         if not entries:
@@ -261,6 +279,10 @@ class BssTable:
         for bss in list(self.by_bssid.values()):
             if bss is not kept and (max_age == 0 or now - bss.last_update > max_age):
                 self.remove(bss)
+
+
+def _bss_id(bss):
+    return bss.id
 
 
 def _seen_last(entries):

@@ -213,6 +213,20 @@ class RoamDecided(Notification):
     level = DEBUG
 
 
+class NeighborReportReceived(Notification):
+    """One neighbor of the AP's 802.11k Neighbor Report, answering a request
+    made by NEIGHBOR_REP_REQUEST (automatic requests are not published, as in
+    wpa_supplicant).  info: the BSSID Information field."""
+    __slots__ = ("bssid", "info", "op_class", "channel", "phy_type")
+    name = "neighbor_report"
+
+
+class NeighborReportFailed(Notification):
+    """A NEIGHBOR_REP_REQUEST got no (usable) answer in time."""
+    __slots__ = ()
+    name = "neighbor_report_failed"
+
+
 class RegdomChange(Notification):
     __slots__ = ("init", "type", "alpha2")
     name = "regdom_change"

@@ -48,6 +48,11 @@ CASES = [
     (nt.SignalChange(0, -70, 0, 0), "CTRL-EVENT-SIGNAL-CHANGE above=0 signal=-70 noise=0 txrate=0"),
     (nt.BeaconLoss(), "CTRL-EVENT-BEACON-LOSS "),
     (nt.RoamDecided(AP, b"\x02\0\0\0\0\x02", "signal"), None),
+    # wpa_supplicant 2.10's ctrl_iface.c format: info in hex without padding.
+    (nt.NeighborReportReceived(AP, 0x8F, 81, 11, 7),
+     "RRM-NEIGHBOR-REP-RECEIVED bssid=02:00:00:00:00:01 info=0x8f op_class=81 chan=11 "
+     "phy_type=7"),
+    (nt.NeighborReportFailed(), "RRM-NEIGHBOR-REP-REQUEST-FAILED "),
     (nt.RegdomChange("CORE", "COUNTRY", "DE"),
      "CTRL-EVENT-REGDOM-CHANGE init=CORE type=COUNTRY alpha2=DE"),
     (nt.NetworkAdded(2), "CTRL-EVENT-NETWORK-ADDED 2"),

@@ -72,6 +72,10 @@ _RENDER = {
                               % (e.above, e.signal, e.noise, e.txrate),
     n.BeaconLoss: lambda e: "CTRL-EVENT-BEACON-LOSS ",
     n.RoamDecided: lambda e: None,
+    n.NeighborReportReceived: lambda e: "RRM-NEIGHBOR-REP-RECEIVED bssid=%s info=0x%x op_class=%d "
+                                        "chan=%d phy_type=%d" % (_mac(e.bssid), e.info,
+                                                                 e.op_class, e.channel, e.phy_type),
+    n.NeighborReportFailed: lambda e: "RRM-NEIGHBOR-REP-REQUEST-FAILED ",
     n.RegdomChange: lambda e: "CTRL-EVENT-REGDOM-CHANGE init=%s type=%s alpha2=%s"
                               % (e.init, e.type, e.alpha2),
     n.NetworkAdded: lambda e: "CTRL-EVENT-NETWORK-ADDED %d" % e.id,

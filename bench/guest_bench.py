@@ -49,6 +49,7 @@ AP_FREQ = 2412
 SCALE_CHANNELS = (6, 11, 3, 9)
 SCALE_PER_RADIO = 16
 SCALE_NETS = (10, 100, 500)
+SCAN_STAGE_SCANS = 2        # scans before each per-BSS memory reading
 KINDS = ("wispd", "wpa_supplicant")
 SECTIONS = ("startup", "cold", "warm", "reconnect", "memory", "idle", "roam", "scale", "soak")
 VENV_PY = supplicant_command("wispd")[0]
@@ -131,6 +132,38 @@ def smaps(pid):
             elif line.startswith("Pss:"):
                 pss = int(line.split()[1])
     return rss, pss
+
+
+def smaps_split(pid):
+    """RSS kB by kind of mapping, from /proc/PID/smaps: the brk heap (glibc
+    malloc), anonymous mappings (pymalloc's arenas, big mallocs) and files
+    (code, .pyc, libraries), and the number of files mapped (a lazy import of
+    an extension module maps one more)."""
+    out = {"heap": 0, "anon": 0, "file": 0}
+    files = set()
+    kind = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split(None, 6)
+            if len(head) >= 5 and "-" in head[0] and not head[0].endswith(":"):
+                path = head[5].strip() if len(head) > 5 else ""
+                kind = "heap" if path == "[heap]" else "file" if path.startswith("/") else "anon"
+                if kind == "file":
+                    files.add(path)
+            elif line.startswith("Rss:") and kind:
+                out[kind] += int(line.split()[1])
+    out["files"] = len(files)
+    return out
+
+
+def linear_slope(xs, ys):
+    """Least-squares slope of y over x."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / float(n), sum(ys) / float(n)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else None
 
 
 def cpu_seconds(pid):
@@ -540,30 +573,28 @@ class Bench:
             nets.append(network(name, psk="password%03d" % i))
         return nets
 
-    def start_scale_aps(self):
-        aps = []
-        for k, ch in enumerate(SCALE_CHANNELS):
-            iface = self.radios.ifaces[3 + k]
-            first = k * SCALE_PER_RADIO
-            extra = [{"ssid": "scale-%02d" % (first + j)} for j in range(1, SCALE_PER_RADIO)]
-            ap = HostapdAP(iface, ap_config("scale-%02d" % first, security="open",
-                                            channel=ch), bsses=extra,
-                           name="scale-%d" % k, debug=False)
-            ap.start(timeout=90)
-            aps.append(ap)
-        return aps
+    def start_scale_ap(self, k):
+        """Scale radio k's 16 open BSSes (one multi-BSS hostapd)."""
+        iface = self.radios.ifaces[3 + k]
+        first = k * SCALE_PER_RADIO
+        extra = [{"ssid": "scale-%02d" % (first + j)} for j in range(1, SCALE_PER_RADIO)]
+        ap = HostapdAP(iface, ap_config("scale-%02d" % first, security="open",
+                                        channel=SCALE_CHANNELS[k]), bsses=extra,
+                       name="scale-%d" % k, debug=False)
+        ap.start(timeout=90)
+        return ap
 
-    def scan_until(self, sta, want, tries=6):
+    def scan_until(self, sta, want, tries=6, at_least=1):
         count = 0
-        for _ in range(tries):
+        for attempt in range(max(tries, at_least)):
+            if count >= want and attempt >= at_least:
+                break
             for _ in range(20):
                 if sta.request("SCAN").startswith("OK"):
                     break
                 time.sleep(0.5)
             sta.wait_event("CTRL-EVENT-SCAN-RESULTS", timeout=60)
             count = len(self.scan_lines(sta))
-            if count >= want:
-                break
         return count
 
     @staticmethod
@@ -629,18 +660,38 @@ class Bench:
                     for k in KINDS}
             for sta in stas.values():
                 self.wait_connected_at(sta)
-            time.sleep(1.0)
-            before = {k: (smaps(s.proc.pid)[0], len(self.scan_lines(s)))
-                      for k, s in stas.items()}
-            aps = self.start_scale_aps()
-            say("scale APs up: %d BSSes" % (len(aps) * SCALE_PER_RADIO))
+            # Per-BSS memory in stages: the scale radios come up one at a
+            # time (16 BSSes each) and every stage, the first included, gets
+            # the same SCAN_STAGE_SCANS scans before its RSS is read.  The
+            # per-BSS figure is the slope over the stages with scale BSSes
+            # (17..65): the step from the 1-BSS stage also holds what a
+            # daemon pays once, on its first scans with many BSSes (see
+            # docs/benchmarks.md, "Memory per BSS").
+            stages = {k: [] for k in KINDS}
+            for k in range(len(SCALE_CHANNELS) + 1):
+                if k:
+                    aps.append(self.start_scale_ap(k - 1))
+                for kind, sta in stas.items():
+                    count = self.scan_until(sta, 1 + k * SCALE_PER_RADIO,
+                                            at_least=SCAN_STAGE_SCANS)
+                    time.sleep(1.0)
+                    split = smaps_split(sta.proc.pid)
+                    stages[kind].append({"bsses": count, "rss": smaps(sta.proc.pid)[0],
+                                         **split})
+                    say("per-BSS stage %s: %d BSSes, RSS %d kB (heap %d, anon %d, file %d, "
+                        "%d files)" % (kind, count, stages[kind][-1]["rss"], split["heap"],
+                                       split["anon"], split["file"], split["files"]))
             for kind in KINDS:
                 self._scale_measure(kind, stas[kind], n, want, res)
-                r = res[kind][n]
-                rss0, cnt0 = before[kind]
-                if r["bsses"] > cnt0:
-                    per_bss[kind] = (r["rss"] - rss0) / float(r["bsses"] - cnt0)
+                st = stages[kind]
+                if st[-1]["bsses"] > st[0]["bsses"]:
+                    per_bss[kind] = {
+                        "first": (st[-1]["rss"] - st[0]["rss"])
+                        / float(st[-1]["bsses"] - st[0]["bsses"]),
+                        "slope": linear_slope([x["bsses"] for x in st[1:]],
+                                              [x["rss"] for x in st[1:]])}
                 self.stop(kind)
+            self.raw["scale_stages"] = stages
             for n in SCALE_NETS[1:]:
                 for kind in KINDS:
                     sta = self.start(kind, self.scale_networks(n), self.fresh_state_dir())
@@ -672,8 +723,11 @@ class Bench:
         per_net = {k: (res[k][hi]["rss"] - res[k][lo]["rss"]) / float(hi - lo) for k in KINDS}
         self.row("scale", "memory per network (%d->%d)" % (lo, hi), "kB", per_net["wispd"],
                  per_net["wpa_supplicant"])
-        self.row("scale", "memory per BSS (1 -> %d BSSes)" % want, "kB",
-                 per_bss.get("wispd"), per_bss.get("wpa_supplicant"))
+        pb = {k: per_bss.get(k) or {} for k in KINDS}
+        self.row("scale", "memory per BSS (slope 17 -> %d BSSes, 16 a step)" % want, "kB",
+                 pb["wispd"].get("slope"), pb["wpa_supplicant"].get("slope"), "<= 2.5 kB")
+        self.row("scale", "  1 -> %d BSSes (with first-scan costs; the old row)" % want, "kB",
+                 pb["wispd"].get("first"), pb["wpa_supplicant"].get("first"))
         xs = list(SCALE_NETS)
         sel = [stats.median(res["wispd"][n]["select"]) for n in xs]
         srl = {k: [stats.median(res[k][n]["scan_results"]) for n in xs] for k in KINDS}

@@ -23,7 +23,7 @@ from wispd.core.bss import mac_txt
 from wispd.drivers.ops import DriverError, KeyParams
 from wispd.platform import log as wlog
 from wispd.rsn import handshake as hs
-from wispd.rsn.defs import AKM_FT_PSK, AKM_SAE, EID_RSNX, KEY_PAIRWISE
+from wispd.rsn.defs import EID_RSNX, KEY_PAIRWISE
 
 log = logging.getLogger("wispd.station")
 
@@ -134,7 +134,16 @@ class Connection:
             self._fail(CONN_FAILED)
             return
         deferred = False
-        if not plan.open and plan.sel.akm == AKM_SAE:
+        akm = None if plan.open else plan.sel.akm
+        if akm in security.FT_AKMS and self.prev_bssid is not None:
+            # A roam within the mobility domain: FT over the air, no SAE and no
+            # 4-way (an initial association made the domain's PMK-R0).
+            from wispd.core import ftauth
+            keys = ftauth.known(self, network, security.ft_mde(bss))
+            if keys is not None:
+                self.ftauth = ftauth.FtAuth(self, keys)
+                self.ftauth.prepare(params)
+        if akm in security.SAE_AKMS and self.ftauth is None:
             # Loaded only for SAE networks: its crypto (ECC, H2E) costs start-up
             # time and memory that a WPA2-PSK board never needs.
             from wispd.core.saeauth import SaeAuth, SaeNoPassword, SaeUnavailable
@@ -146,13 +155,6 @@ class Connection:
                 no_psk = isinstance(e, SaeNoPassword)
                 self._fail("NO_PSK_AVAILABLE" if no_psk else CONN_FAILED, wrong_key=no_psk)
                 return
-        if not plan.open and plan.sel.akm == AKM_FT_PSK and self.prev_bssid is not None:
-            # A roam within the mobility domain: FT over the air, no 4-way.
-            from wispd.core import ftauth
-            keys = ftauth.known(self.addr, network.ssid_bytes, security.ft_mde(bss))
-            if keys is not None:
-                self.ftauth = ftauth.FtAuth(self, keys)
-                self.ftauth.prepare(params)
         if not plan.open and plan.eap:
             from wispd.core.eapauth import prepare_pmksa
             self.eap_pmksa = prepare_pmksa(self, network, bss, plan, params)
@@ -353,7 +355,7 @@ class Connection:
         bss = self.current_bss
         if bss is not None and bss.elements.rsn:
             ap_ie = bss.elements.rsn
-        if plan.sel.akm == AKM_SAE:
+        if plan.sel.akm in security.SAE_AKMS:
             pmk = self.sae.pmk if self.sae is not None else None
             if pmk is None:
                 raise security.SecurityError("SAE association without an SAE PMK")
@@ -364,7 +366,7 @@ class Connection:
         else:
             pmk = security.pmk_for(self.network, (bss or self.bss).ssid)
         ft_info = None
-        if plan.sel.akm == AKM_FT_PSK:
+        if plan.sel.akm in security.FT_AKMS:
             # FT initial mobility domain association: the PTK comes from PMK-R1.
             from wispd.core import ftauth
             try:
@@ -469,7 +471,7 @@ class Connection:
     def status_fields(self):
         out = list(self.plan.status_fields())
         sae = self.sae
-        if sae is not None and sae.group and self.plan.sel.akm == AKM_SAE:
+        if sae is not None and sae.group and self.plan.sel.akm in security.SAE_AKMS:
             out.extend((("sae_group", sae.group), ("sae_h2e", int(bool(sae.h2e))),
                         ("sae_pk", 0)))
         return out

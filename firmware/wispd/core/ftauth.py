@@ -1,17 +1,21 @@
-"""802.11r Fast BSS Transition for one Connection (FT-PSK), as core/saeauth.py
-is for SAE: the FT initial mobility domain association and FT over the air.
+"""802.11r Fast BSS Transition for one Connection (FT-PSK and FT-SAE), as
+core/saeauth.py is for SAE: the FT initial mobility domain association and FT
+over the air.
 
 Initial association (13.4): the request carries the MDE (core/security.py);
 the AP's response has its MDE and an FTE with R0KH-ID and R1KH-ID.  From them
-and the PSK come PMK-R0 and PMK-R1; the 4-way handshake then derives its PTK
-from PMK-R1 and message 2 carries RSNE(PMKR1Name) || MDE || FTE
-(initial_handshake()).  The PMK-R0 is kept for the mobility domain (Ft below).
+and the XXKey (the PSK for FT-PSK, the PMK of the SAE exchange just run for
+FT-SAE; 12.7.1.7.3) come PMK-R0 and PMK-R1; the 4-way handshake then derives its
+PTK from PMK-R1 and message 2 carries RSNE(PMKR1Name) || MDE || FTE
+(initial_handshake()).  The PMK-R0 is kept for the mobility domain on the
+interface (FtKeys, next to the SAE PMKSA cache in core/saeauth.SaeKeys).
 
 A roam to another AP of the same mobility domain (13.5, over the air): an FT
 authentication with RSNE(PMKR0Name) || MDE || FTE(SNonce, R0KH-ID), the AP's
 answer with ANonce and R1KH-ID, PMK-R1 and the PTK, then the reassociation
 with RSNE(PMKR1Name) || MDE || FTE(MIC); the response's FTE MIC is checked and
-the PTK and the FTE's GTK are installed: no 4-way handshake (FtAuth).
+the PTK, the FTE's GTK and, with PMF, its IGTK are installed: no SAE and no
+4-way handshake (FtAuth).
 
 Everything cryptographic is rsn/ft.py (sans-IO); this module holds the state.
 """
@@ -22,7 +26,7 @@ import os
 from wispd.drivers.ops import AUTH_FT, DriverError, KeyParams
 from wispd.rsn import ft
 from wispd.rsn import ie as rsnie
-from wispd.rsn.defs import CIPHER_TKIP, EID_FTE, EID_MDE, KEY_GROUP, KEY_PAIRWISE
+from wispd.rsn.defs import CIPHER_TKIP, EID_FTE, EID_MDE, KEY_GROUP, KEY_IGTK, KEY_PAIRWISE
 
 log = logging.getLogger("wispd.ft")
 
@@ -44,25 +48,66 @@ class Ft:
         self.pmk_r0_name = pmk_r0_name
 
 
-# (station address, SSID, MDID) -> Ft: the PMK-R0 outlives the Connection that
-# made it (a roam is a new Connection), as wpa_supplicant's lives in its sm.
-_R0 = {}
+def network_key(network):
+    """What a PMK-R0 belongs to: the network (its id) with the credentials it was
+    made from.  A changed passphrase, SSID or key_mgmt never reuses one."""
+    return (network.id, network.ssid_bytes, network.psk_bytes, network.passphrase,
+            network.sae_password, tuple(sorted(network.key_mgmt)))
 
 
-def known(addr, ssid, mde):
+class FtKeys:
+    """The PMK-R0 of each mobility domain one interface joined: it outlives the
+    Connection that made it (a roam is a new Connection), as wpa_supplicant's
+    lives in its per-interface wpa_sm.  Held by the interface's SaeKeys.
+    Entries go when their network is removed from the configuration or changed
+    (checked at every use, prune()), or forget()."""
+    MAX = 8
+
+    def __init__(self):
+        self._r0 = {}               # (addr, network_key, MDID) -> Ft
+
+    def __len__(self):
+        return len(self._r0)
+
+    def prune(self, networks):
+        """Drop the entries of networks no longer configured as they were."""
+        alive = {network_key(n) for n in networks}
+        for key in [k for k in self._r0 if k[1] not in alive]:
+            del self._r0[key]
+
+    def forget(self, network=None):
+        """Drop the entries of one network (all with None)."""
+        for key in [k for k in self._r0 if network is None or k[1][0] == network.id]:
+            del self._r0[key]
+
+    def get(self, addr, network, mdid):
+        return self._r0.get((bytes(addr), network_key(network), bytes(mdid)))
+
+    def put(self, addr, network, ft_keys):
+        if len(self._r0) >= self.MAX:
+            self._r0.clear()        # a board joins few domains; never grow unbounded
+        self._r0[(bytes(addr), network_key(network), bytes(ft_keys.mdid))] = ft_keys
+
+
+def _store(conn):
+    """The interface's FtKeys, pruned against the configuration."""
+    keys = conn.sae_keys().ft
+    networks = getattr(conn.config, "networks", None)
+    if networks is not None:
+        keys.prune(networks)
+    return keys
+
+
+def known(conn, network, mde):
     """The Ft of this mobility domain, if an initial association made one."""
-    if mde is None:
+    if mde is None or len(mde) != 5:
         return None
-    return _R0.get((bytes(addr), bytes(ssid), bytes(mde[2:4])))
-
-
-def forget(addr, ssid):
-    for key in [k for k in _R0 if k[0] == bytes(addr) and k[1] == bytes(ssid)]:
-        del _R0[key]
+    return _store(conn).get(conn.addr, network, mde[2:4])
 
 
 def _rsne_with_pmkid(own_ie, pmkid):
-    info = rsnie.parse_rsn_ie(own_ie)
+    # own_ie may carry the RSNXE after the RSNE (SAE H2E): the RSNE alone here.
+    info = rsnie.parse_rsn_ie(own_ie[:2 + own_ie[1]])
     return rsnie.build_rsn_ie(info.group_cipher, info.pairwise_ciphers, info.akms,
                               info.capabilities, [pmkid], info.group_mgmt_cipher)
 
@@ -89,8 +134,8 @@ def initial_handshake(conn, pmk, resp_ies):
         pmk_r1, r1name = ft.derive_pmk_r1(pmk_r0, r0name, fte.r1kh_id, conn.addr)
     except ft.FtError as e:
         raise FtFailed(str(e)) from None
-    _R0[(bytes(conn.addr), bytes(ssid), bytes(mde.mdid))] = Ft(
-        ssid, mde.mdid, mde_el, fte.r0kh_id, pmk_r0, r0name)
+    _store(conn).put(conn.addr, conn.network,
+                     Ft(ssid, mde.mdid, mde_el, fte.r0kh_id, pmk_r0, r0name))
     key_data = _rsne_with_pmkid(conn.plan.sel.own_ie, r1name) + mde_el + fte_el
     return pmk_r1, (r1name, key_data)
 
@@ -187,6 +232,7 @@ class FtAuth:
         if want != fte.mic:
             raise FtFailed("reassociation response FTE MIC does not verify")
         sel = conn.plan.sel
+        igtk = self._igtk(fte) if sel.mfp else None
         conn.driver.set_key(KeyParams(KEY_PAIRWISE, sel.pairwise, 0, self.ptk.tk, seq=bytes(6),
                                       addr=bssid, set_tx=True))
         if fte.gtk is not None:
@@ -198,4 +244,24 @@ class FtAuth:
                 gtk = gtk[:16] + gtk[24:32] + gtk[16:24]   # AP's Tx MIC key is our Rx one
             conn.driver.set_key(KeyParams(KEY_GROUP, sel.group, key_id, gtk, seq=rsc[:6],
                                           addr=None, set_tx=False))
+        if igtk is not None:
+            key_id, ipn, key = igtk
+            conn.driver.set_key(KeyParams(KEY_IGTK, sel.mgmt_group, key_id, key, seq=ipn,
+                                          addr=None, set_tx=False))
         log.info("%s: FT reassociation with the keys of PMK-R1 done (no 4-way)", conn.ifname)
+
+    def _igtk(self, fte):
+        """With PMF: the FTE's IGTK subelement (9.4.2.47), checked before any key
+        is installed: (key_id, ipn, igtk) or None when the AP sent none (as
+        wpa_supplicant, the link goes on; the AP's next group handshake brings
+        one).  Raises FtFailed."""
+        if fte.igtk is None:
+            log.info("%s: FT reassociation response without an IGTK", self.conn.ifname)
+            return None
+        try:
+            key_id, ipn, igtk = ft.unwrap_igtk(self.ptk.kek, fte.igtk)
+        except ft.FtError as e:
+            raise FtFailed(str(e)) from None
+        if key_id not in (4, 5) or len(igtk) != 16:
+            raise FtFailed("IGTK subelement: key ID %d with a %d-octet key" % (key_id, len(igtk)))
+        return key_id, ipn, igtk

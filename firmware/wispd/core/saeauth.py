@@ -47,11 +47,15 @@ class SaeNoPassword(SaeUnavailable):
 
 class SaeKeys:
     """What SAE remembers across attempts on one interface: PMKSAs (skip SAE on
-    a known AP) and password elements (H2E's PT is costly to derive)."""
+    a known AP) and password elements (H2E's PT is costly to derive); and, next
+    to them, the PMK-R0 of each 802.11r mobility domain (FT-PSK and FT-SAE,
+    core/ftauth.FtKeys), so a roam in the domain needs neither SAE nor PSK."""
 
     def __init__(self, now):
+        from wispd.core.ftauth import FtKeys
         self.pmksa = PmksaCache(now)
         self.pt_cache = {}
+        self.ft = FtKeys()
 
     def pt(self):
         if len(self.pt_cache) > PT_CACHE_MAX:
@@ -162,7 +166,10 @@ class SaeAuth:
         if extra:
             # Message 2 carries the same RSNXE as the association request.
             plan.sel.own_ie = bytes(plan.sel.own_ie) + extra
-        entry = self.keys.pmksa.get(bss.bssid, network_key(network), AKM_SAE)
+        # FT-SAE makes its PMK-R0 from the PMK of a full SAE exchange, and a roam
+        # in its mobility domain is FT: no PMKSA caching with it.
+        entry = None if plan.sel.akm != AKM_SAE else \
+            self.keys.pmksa.get(bss.bssid, network_key(network), AKM_SAE)
         if entry is not None:
             log.info("%s: PMKSA caching with %s, skipping SAE", conn.ifname, bss.bssid_txt)
             own = _rsn_ie_with_pmkid(plan, entry.pmkid)
@@ -269,7 +276,8 @@ class SaeAuth:
         bssid = self.conn.bssid
         self.cancel()
         self.pmk = a.pmk
-        self.keys.pmksa.add(bssid, a.pmk, a.pmkid, AKM_SAE, network_key(conn.network))
+        if conn.plan.sel.akm == AKM_SAE:
+            self.keys.pmksa.add(bssid, a.pmk, a.pmkid, AKM_SAE, network_key(conn.network))
         log.info("%s: SAE authenticated with %s (group %d) in %.0f ms", conn.ifname,
                  mac_txt(bssid), a.group, (conn.eloop.now() - self.started) * 1000)
         self.group = a.group

@@ -9,22 +9,28 @@ and runs the key handshake of wispd.rsn with it.
 import logging
 
 from wispd.rsn.defs import (
-    AKM_8021X, AKM_8021X_SHA256, AKM_FT_PSK, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
+    AKM_8021X, AKM_8021X_SHA256, AKM_FT_PSK, AKM_FT_SAE, AKM_PSK, AKM_PSK_SHA256, AKM_SAE, CIPHER_BIP_CMAC_128, CIPHER_CCMP, CIPHER_NONE, CIPHER_TKIP)
 from wispd.drivers.ops import AUTH_OPEN, AssocParams
 from wispd.rsn import ie as rsnie
 
 log = logging.getLogger("wispd.security")
 
 _AKM_BY_NAME = {"WPA-PSK": AKM_PSK, "FT-PSK": AKM_FT_PSK, "WPA-PSK-SHA256": AKM_PSK_SHA256, "SAE": AKM_SAE,
+                "FT-SAE": AKM_FT_SAE,
                 "WPA-EAP": AKM_8021X, "WPA-EAP-SHA256": AKM_8021X_SHA256}
 # The AKMs whose PMK comes from EAP (core/eapauth.py) rather than a passphrase.
 EAP_AKMS = frozenset((AKM_8021X, AKM_8021X_SHA256))
+# The AKMs that run SAE for their PMK (core/saeauth.py); FT-SAE makes PMK-R0 of it.
+SAE_AKMS = frozenset((AKM_SAE, AKM_FT_SAE))
+# 802.11r AKMs: the association carries the MDE, a roam in the domain is FT (core/ftauth.py).
+FT_AKMS = frozenset((AKM_FT_PSK, AKM_FT_SAE))
 # The EAP methods wispd implements (wispd.eap); eap= may name others.
 EAP_METHODS = ("TLS", "PEAP", "TTLS")
 _CIPHER_BY_NAME = {"CCMP": CIPHER_CCMP, "TKIP": CIPHER_TKIP}
 _CIPHER_TXT = {CIPHER_CCMP: "CCMP", CIPHER_TKIP: "TKIP", CIPHER_NONE: "NONE",
                CIPHER_BIP_CMAC_128: "BIP"}
 _KEY_MGMT_TXT = {AKM_PSK: "WPA2-PSK", AKM_FT_PSK: "FT-PSK", AKM_PSK_SHA256: "WPA2-PSK-SHA256", AKM_SAE: "SAE",
+                 AKM_FT_SAE: "FT-SAE",
                  AKM_8021X: "WPA2/IEEE 802.1X/EAP", AKM_8021X_SHA256: "WPA2-EAP-SHA256"}
 
 
@@ -110,20 +116,20 @@ def plan_for(network, bss, caps=None, refusals=None, global_pmf=0):
         akms.discard(AKM_PSK)
         akms.discard(AKM_PSK_SHA256)
         akms.discard(AKM_FT_PSK)
-    if not (network.sae_password or network.passphrase) and akms - {AKM_SAE}:
+    if not (network.sae_password or network.passphrase) and akms - SAE_AKMS:
         # SAE needs a password, not a raw PSK: use the network's other AKMs.  An
         # SAE-only network keeps SAE, and the attempt fails with NO_PSK_AVAILABLE
         # (a temporary disable, as wpa_supplicant does) rather than in silence.
-        akms.discard(AKM_SAE)
+        akms -= SAE_AKMS
     if akms & EAP_AKMS and not eap_usable(network):
         akms -= EAP_AKMS
-    if AKM_SAE in akms and (caps is None or not getattr(caps, "sae", False)):
+    if akms & SAE_AKMS and (caps is None or not getattr(caps, "sae", False)):
         # The AP offers SAE but this driver cannot carry it (wext, full-MAC
         # without SAE offload): refuse loudly rather than use a weaker AKM.
-        if _ap_offers(el.rsn, AKM_SAE):
+        if any(_ap_offers(el.rsn, a) for a in akms & SAE_AKMS):
             refusals.refuse_sae(network, bss, caps)
             return None
-        akms.discard(AKM_SAE)
+        akms -= SAE_AKMS
     if not akms:
         return None
     try:
@@ -136,11 +142,11 @@ def plan_for(network, bss, caps=None, refusals=None, global_pmf=0):
             pmf = 0
         pairwise = {_CIPHER_BY_NAME[c] for c in network.pairwise if c in _CIPHER_BY_NAME}
         group = {_CIPHER_BY_NAME[c] for c in network.group if c in _CIPHER_BY_NAME}
-        if AKM_FT_PSK in akms and AKM_FT_PSK in ap.akms and ft_mde(bss) is not None:
-            sel = _select_ft(ap, pmf, pairwise, group)
+        ft_akm = _ft_akm(akms, ap, bss)
+        if ft_akm is not None:
+            sel = _select_ft(ap, ft_akm, pmf, pairwise, group)
         else:
-            akms.discard(AKM_FT_PSK)
-            sel = rsnie.select_suites(ap, akms, pmf, pairwise, group)
+            sel = rsnie.select_suites(ap, akms - FT_AKMS, pmf, pairwise, group)
     except (rsnie.IeError, rsnie.SelectionError) as e:
         log.debug("%s: not usable for network %d: %s", bss.bssid_txt, network.id, e)
         return None
@@ -156,18 +162,33 @@ def ft_mde(bss):
     return mde if mde is not None and len(mde) == 5 else None
 
 
-def _select_ft(ap, pmf, pairwise, group):
-    """FT-PSK (802.11r), preferred over the AP's other AKMs as wpa_supplicant
-    does: the ciphers and PMF are chosen as for WPA-PSK (rsn/ie.py), then the
-    RSNE names FT-PSK."""
-    as_psk = rsnie.RsnInfo(group_cipher=ap.group_cipher, pairwise_ciphers=ap.pairwise_ciphers,
-                           akms=(AKM_PSK,), capabilities=ap.capabilities,
-                           group_mgmt_cipher=ap.group_mgmt_cipher)
-    base = rsnie.select_suites(as_psk, {AKM_PSK}, pmf, pairwise, group)
+def _ft_akm(akms, ap, bss):
+    """The 802.11r AKM to use with this BSS, or None.  wpa_supplicant 2.10's
+    order (wpa_supplicant_set_suites): FT-SAE, then SAE, then FT-PSK, then the
+    PSK AKMs.  FT needs the AP's MDE."""
+    if ft_mde(bss) is None:
+        return None
+    if AKM_FT_SAE in akms and AKM_FT_SAE in ap.akms:
+        return AKM_FT_SAE
+    if AKM_SAE in akms and AKM_SAE in ap.akms:
+        return None
+    if AKM_FT_PSK in akms and AKM_FT_PSK in ap.akms:
+        return AKM_FT_PSK
+    return None
+
+
+def _select_ft(ap, ft_akm, pmf, pairwise, group):
+    """An 802.11r AKM: the ciphers and PMF are chosen as for its non-FT twin
+    (WPA-PSK for FT-PSK, SAE for FT-SAE: PMF whenever the AP offers it) by
+    rsn/ie.py, then the RSNE names the FT AKM."""
+    twin = AKM_SAE if ft_akm == AKM_FT_SAE else AKM_PSK
+    as_twin = rsnie.RsnInfo(group_cipher=ap.group_cipher, pairwise_ciphers=ap.pairwise_ciphers,
+                            akms=(twin,), capabilities=ap.capabilities,
+                            group_mgmt_cipher=ap.group_mgmt_cipher)
+    base = rsnie.select_suites(as_twin, {twin}, pmf, pairwise, group)
     caps = rsnie.parse_rsn_ie(base.own_ie).capabilities
-    own = rsnie.build_rsn_ie(base.group, [base.pairwise], [AKM_FT_PSK], caps)
-    return rsnie.Selection(AKM_FT_PSK, base.pairwise, base.group, base.mgmt_group, base.mfp,
-                           own)
+    own = rsnie.build_rsn_ie(base.group, [base.pairwise], [ft_akm], caps)
+    return rsnie.Selection(ft_akm, base.pairwise, base.group, base.mgmt_group, base.mfp, own)
 
 
 class Refusals:
@@ -270,7 +291,7 @@ def assoc_params(network, bss, plan):
         params.mgmt_group = sel.mgmt_group
         params.mfp = sel.mfp
         params.wpa_versions = 2
-        if sel.akm == AKM_FT_PSK:
+        if sel.akm in FT_AKMS:
             # The MDE goes with the RSNE in every (re)association request (13.4).
             params.extra_ies = ft_mde(bss) or b""
     return params

@@ -12,7 +12,8 @@ Public API:
     build_mde(mdid, capability=0) -> bytes;  parse_mde(element) -> Mde
     build_fte(...) -> bytes;  parse_fte(element) -> Fte
     ft_mic(kck, sta, ap, seq, rsne, mde, fte, rsnxe=b"") -> 16 octets
-    unwrap_gtk(kek, fte) -> (key_id, rsc, gtk)
+    unwrap_gtk(kek, gtk_sub) -> (key_id, rsc, gtk)
+    unwrap_igtk(kek, igtk_sub) -> (key_id, ipn, igtk)
 
 Elements are passed whole (ID and length included), as in rsn/ie.py.
 """
@@ -23,7 +24,7 @@ from wispd.rsn.aes import KeyWrapError, aes_cmac, aes_unwrap
 from wispd.rsn.kdf import Ptk, kdf_sha256, ptk_lengths, sha256
 
 __all__ = ["FtError", "Mde", "Fte", "derive_pmk_r0", "derive_pmk_r1", "derive_ft_ptk",
-           "build_mde", "parse_mde", "build_fte", "parse_fte", "ft_mic", "unwrap_gtk",
+           "build_mde", "parse_mde", "build_fte", "parse_fte", "ft_mic", "unwrap_gtk", "unwrap_igtk",
            "EID_MDE", "EID_FTE", "SEQ_REASSOC_REQ", "SEQ_REASSOC_RESP"]
 
 EID_MDE = 54
@@ -222,6 +223,8 @@ def parse_fte(element):
 
 def unwrap_gtk(kek, gtk_sub):
     """The GTK subelement's key: (key_id, rsc (8 octets), gtk)."""
+    if len(gtk_sub) < 11 + 24:
+        raise FtError("GTK subelement of %d octets" % len(gtk_sub))
     key_info, key_len = struct.unpack_from("<HB", gtk_sub, 0)
     rsc = bytes(gtk_sub[3:11])
     try:
@@ -235,6 +238,8 @@ def unwrap_gtk(kek, gtk_sub):
 
 def unwrap_igtk(kek, igtk_sub):
     """The IGTK subelement's key: (key_id, ipn (6 octets), igtk)."""
+    if len(igtk_sub) < 9 + 24:
+        raise FtError("IGTK subelement of %d octets" % len(igtk_sub))
     key_id = struct.unpack_from("<H", igtk_sub, 0)[0]
     ipn = bytes(igtk_sub[2:8])
     key_len = igtk_sub[8]

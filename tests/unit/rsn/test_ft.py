@@ -198,32 +198,37 @@ class _Driver:
 
 
 class _Conn:
-    def __init__(self, own):
+    def __init__(self, own, mfp=False):
         from types import SimpleNamespace
+        from wispd.rsn.defs import CIPHER_BIP_CMAC_128, CIPHER_NONE
         self.addr = STA
         self.ifname = "wlan0"
         self.driver = _Driver()
-        self.plan = SimpleNamespace(sel=SimpleNamespace(own_ie=own, pairwise=CIPHER_CCMP,
-                                                        group=CIPHER_CCMP))
+        self.plan = SimpleNamespace(sel=SimpleNamespace(
+            own_ie=own, pairwise=CIPHER_CCMP, group=CIPHER_CCMP, mfp=mfp,
+            mgmt_group=CIPHER_BIP_CMAC_128 if mfp else CIPHER_NONE))
         self.failed = []
 
     def ft_failed(self, why):
         self.failed.append(why)
 
 
-def _ft_roam(tamper=None):
+def _ft_roam(tamper=None, mfp=False, igtk=None, akm=None):
+    """An FT roam against an AP side built of rsn/ft.py.  igtk(kek) -> the IGTK
+    subelement body the AP puts in its reassociation response (mfp)."""
     from types import SimpleNamespace
     from wispd.core import ftauth
     from wispd.drivers.ops import AUTH_FT, AssocParams
     from wispd.rsn.defs import AKM_FT_PSK
     from wispd.rsn.ie import build_rsn_ie, find_ie, parse_rsn_ie
 
-    own = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK])
+    AKM_FT_PSK = akm or AKM_FT_PSK
+    own = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0xC0 if mfp else 0)
     r0, r0name = ft.derive_pmk_r0(PSK, SSID, MDID, R0KH, STA)
     mde = ft.build_mde(MDID)
     keys = ftauth.Ft(SSID, MDID, mde, R0KH, r0, r0name)
     target = bytes.fromhex("020000000303")
-    conn = _Conn(own)
+    conn = _Conn(own, mfp)
     fa = ftauth.FtAuth(conn, keys, rng=lambda n: b"\x5a" * n)
     params = AssocParams(bssid=target, ssid=SSID, freq=2437)
     fa.prepare(params)
@@ -252,6 +257,9 @@ def _ft_roam(tamper=None):
     rsne_resp = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0, [r1name])
     body = ft.build_fte(3, bytes(16), anonce, sent.snonce, R0KH, target)[2:] + \
         bytes((2, len(sub))) + sub
+    if igtk is not None:
+        isub = igtk(ptk.kek)
+        body += bytes((4, len(isub))) + isub
     fte_resp = bytes((55, len(body))) + body
     mic = ft.ft_mic(ptk.kck, STA, target, 6, rsne_resp, mde, fte_resp)
     fte_resp = fte_resp[:4] + mic + fte_resp[20:]
@@ -362,3 +370,82 @@ def test_hostile_ft_responses_end_the_attempt_cleanly():
                 fa.associated(bytes(junk))
             except ftauth.FtFailed:
                 pass
+
+
+# ---- the IGTK subelement with PMF (9.4.2.47, Figure 9-588) ---------------------
+
+IGTK = bytes(range(0x70, 0x80))
+IPN = bytes.fromhex("010203040506")
+
+
+def _igtk_sub(kek, key_id=4, key=IGTK, key_len=None, ipn=IPN):
+    # Key ID (2, little endian) || IPN (6) || Key Length (1) || Key (AES key wrapped)
+    return struct.pack("<H", key_id) + ipn + bytes((len(key) if key_len is None else key_len,)) \
+        + aes_wrap(kek, key)
+
+
+def test_ft_roam_with_pmf_installs_the_igtk_of_the_fte():
+    conn, ptk, gtk = _ft_roam(mfp=True, igtk=_igtk_sub)
+    got = [(k.kind, k.key_idx, k.key, k.seq) for k in conn.driver.keys]
+    assert got[0][:1] == ("pairwise",) and got[1][:3] == ("group", 1, gtk)
+    assert got[2] == ("igtk", 4, IGTK, IPN)
+
+
+def test_ft_sae_roam_uses_the_same_exchange():
+    from wispd.rsn.defs import AKM_FT_SAE
+    conn, ptk, gtk = _ft_roam(mfp=True, igtk=_igtk_sub, akm=AKM_FT_SAE)
+    assert [k.kind for k in conn.driver.keys] == ["pairwise", "group", "igtk"]
+
+
+def test_ft_roam_with_pmf_and_no_igtk_goes_on_without_one():
+    conn, _ptk, _gtk = _ft_roam(mfp=True)
+    assert [k.kind for k in conn.driver.keys] == ["pairwise", "group"]
+
+
+def test_ft_roam_without_pmf_ignores_an_igtk():
+    conn, _ptk, _gtk = _ft_roam(mfp=False, igtk=_igtk_sub)
+    assert [k.kind for k in conn.driver.keys] == ["pairwise", "group"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda kek: _igtk_sub(kek, key_id=1),                 # not an IGTK key ID (4 or 5)
+    lambda kek: _igtk_sub(kek, key_len=32),               # longer than the key it wraps
+    lambda kek: _igtk_sub(kek, key_len=8),                # shorter than BIP's 16
+    lambda kek: _igtk_sub(kek, key=bytes(32)),            # a 32-octet key for BIP-CMAC-128
+    lambda kek: _igtk_sub(bytes(16)),                     # wrapped with another KEK
+])
+def test_bad_igtk_subelement_refuses_the_reassociation_before_any_key(make):
+    from wispd.core.ftauth import FtFailed
+    with pytest.raises(FtFailed):
+        _ft_roam(mfp=True, igtk=make)
+
+
+@pytest.mark.parametrize("length", [0, 1, 8, 9, 32, 34, 40, 41, 255 - 82 - 2])
+def test_igtk_subelement_hostile_lengths(length):
+    """IGTK subelements of every awkward length parse to an FtError or to a body
+    of 9 + n*8 (n >= 3) octets, never an exception of another kind."""
+    sub = bytes((4, length)) + bytes(range(length))
+    body = bytes(_FTE_FIXED_LEN) + sub
+    try:
+        fte = ft.parse_fte(bytes((55, len(body))) + body)
+    except ft.FtError:
+        return
+    assert len(fte.igtk) == length and length >= 33 and (length - 9) % 8 == 0
+
+
+def test_igtk_subelement_that_runs_past_the_fte():
+    body = bytes(_FTE_FIXED_LEN) + bytes((4, 33)) + bytes(20)
+    with pytest.raises(ft.FtError):
+        ft.parse_fte(bytes((55, len(body))) + body)
+
+
+def test_unwrap_igtk_rejects_a_truncated_or_forged_key():
+    kek = bytes(range(16))
+    good = _igtk_sub(kek)
+    assert ft.unwrap_igtk(kek, good) == (4, IPN, IGTK)
+    for bad in (good[:9] + good[10:], good[:-1] + bytes((good[-1] ^ 1,)), good[:8], b""):
+        with pytest.raises(ft.FtError):
+            ft.unwrap_igtk(kek, bad)
+
+
+_FTE_FIXED_LEN = 2 + 16 + 32 + 32

@@ -15,6 +15,7 @@ import time
 import pytest
 from hwsimlib.datapath import assert_data_path
 from hwsimlib.hostapd import ap_config
+from hwsimlib.roaming import disconnections, roam
 from hwsimlib.station import network
 
 PASSPHRASE = "correct horse battery"
@@ -38,20 +39,6 @@ def _station(make_station, supplicant, iface, **net):
                         global_conf=WISPD_GLOBALS if supplicant == "wispd" else None)
 
 
-def _disconnections(sta):
-    return [e for e in sta.events_seen() if e.startswith("CTRL-EVENT-DISCONNECTED")]
-
-
-def _wait_connected_to(sta, bssid, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ev = sta.wait_event("CTRL-EVENT-CONNECTED", timeout=max(0.1, deadline - time.monotonic()))
-        if ev is not None and bssid in ev:
-            return ev
-    raise AssertionError("no CTRL-EVENT-CONNECTED to %s; events: %s" % (bssid,
-                                                                      sta.events_seen()))
-
-
 @pytest.mark.radios(3)
 def test_roam_when_the_signal_falls(radios, make_ap, make_station, supplicant):
     """AP1's signal falls below the threshold while AP2 (HT) is strong: the
@@ -64,10 +51,10 @@ def test_roam_when_the_signal_falls(radios, make_ap, make_station, supplicant):
     ap2 = _ap(make_ap, radios.ifaces[1], 11, ieee80211n=1)
     txpower(ap2.iface, 2000)
     txpower(ap1.iface, 100)
-    _wait_connected_to(sta, ap2.bssid, timeout=90)
+    sta.wait_connected_to(ap2.bssid, timeout=90)
     st = sta.wait_connected(timeout=10)
     assert st["bssid"] == ap2.bssid and st["ssid"] == SSID
-    assert _disconnections(sta) == []
+    assert disconnections(sta) == []
     ap2.wait_sta_authorized(sta.mac, timeout=10)
     assert_data_path(ap2.iface, sta.iface)
 
@@ -83,12 +70,8 @@ def test_roam_command_there_and_back(radios, make_ap, make_station, supplicant):
     other = ap2 if first == ap1.bssid else ap1
     back = ap1 if other is ap2 else ap2
     for target in (other, back):
-        assert sta.request("ROAM " + target.bssid).strip() == "OK"
-        _wait_connected_to(sta, target.bssid, timeout=30)
-        assert sta.wait_connected(timeout=10)["bssid"] == target.bssid
-        target.wait_sta_authorized(sta.mac, timeout=10)
-        assert_data_path(target.iface, sta.iface)
-    assert _disconnections(sta) == []
+        roam(sta, target)
+    assert disconnections(sta) == []
     assert sta.request("ROAM 02:00:00:00:00:99").strip() == "FAIL"
     # SIGNAL_POLL carries the averaged signal (AVG_RSSI) as wpa_supplicant's does.
     poll = dict(line.split("=", 1) for line in sta.request("SIGNAL_POLL").splitlines()
@@ -136,7 +119,7 @@ def test_roam_back_to_a_sae_ap_uses_its_pmksa(radios, make_ap, make_station, sup
     for target, sae in ((other, True), (first, False)):
         mark = os.path.getsize(target.log_path)
         assert sta.request("ROAM " + target.bssid).strip() == "OK"
-        _wait_connected_to(sta, target.bssid, timeout=30)
+        sta.wait_connected_to(target.bssid, timeout=30)
         st = sta.wait_connected(timeout=10)
         assert st["bssid"] == target.bssid and st["key_mgmt"] == "SAE", st
         target.wait_sta_authorized(sta.mac, timeout=10)
@@ -148,4 +131,4 @@ def test_roam_back_to_a_sae_ap_uses_its_pmksa(radios, make_ap, make_station, sup
         if not sae:
             assert "PMKID found from PMKSA cache" in log, log[-3000:]
         assert_data_path(target.iface, sta.iface)
-    assert _disconnections(sta) == []
+    assert disconnections(sta) == []

@@ -225,5 +225,17 @@ class Station:
         """Until wpa_state=COMPLETED (CTRL-EVENT-CONNECTED); returns STATUS."""
         return self.wait_state("COMPLETED", timeout)
 
+    def wait_connected_to(self, bssid: str, timeout: float = 30.0) -> str:
+        """Until a CTRL-EVENT-CONNECTED names `bssid` (a roam's); returns it.
+        Connections to other BSSes on the way are skipped."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ev = self.wait_event("CTRL-EVENT-CONNECTED",
+                                 timeout=max(0.1, deadline - time.monotonic()))
+            if ev is not None and bssid in ev:
+                return ev
+        raise AssertionError("no CTRL-EVENT-CONNECTED to %s; events: %s"
+                             % (bssid, self.events_seen()))
+
     def log_tail(self, n: int = 60) -> str:
         return tail(self.log_path, n)

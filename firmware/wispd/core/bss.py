@@ -52,6 +52,7 @@ class Bss:
         self.update_idx = 0
         self.missed = 0
         self._parsed = None
+        self.ies = self.beacon_ies = b""
         self.update(result, now, parsed)
 
     @property
@@ -90,12 +91,13 @@ class Bss:
             # A hidden AP's beacon says nothing about its name; what its probe
             # response told us stays true.
             if newer:
-                self.beacon_ies = result.beacon_ies or new_ies
+                self.beacon_ies = _kept(self.beacon_ies, result.beacon_ies or new_ies)
             return
         # An older probe response still tells a hidden AP's name.
         if newer or (is_hidden(self.ssid) and not is_hidden(parsed.ssid)):
-            self.ies = new_ies
-            self.beacon_ies = result.beacon_ies
+            self.ies = _kept(self.ies, new_ies)
+            self.beacon_ies = (self.ies if result.beacon_ies == new_ies
+                               else _kept(self.beacon_ies, result.beacon_ies))
             self._parsed = parsed
             self.ssid = parsed.ssid
 
@@ -206,7 +208,11 @@ class BssTable:
             self.fresh_from = self.scan_count
         named, hidden = [], []
         for result in results:
-            parsed = ies.parse(result.ies or result.beacon_ies)     # once, kept by the Bss
+            data = result.ies or result.beacon_ies
+            known = self._holding(result.bssid, data)
+            # Parsed once per change of the IEs, kept by the Bss: parsing every
+            # BSS on every scan was ~13x the rest of this merge (issue 14).
+            parsed = known.elements if known is not None else ies.parse(data)
             if not parsed.ssid_ok:
                 log.debug("BSS %s: no SSID element of at most 32 octets, ignored",
                           mac_txt(result.bssid))
@@ -222,6 +228,13 @@ class BssTable:
                 if bss.seen_in_scan != self.scan_count and (not covered or bss.freq in covered):
                     bss.missed += 1
         self.expire(now, keep)
+
+    def _holding(self, bssid, data):
+        """The entry of this AP that holds these IEs already, or None."""
+        for bss in self._of_bssid.get(bssid, ()):
+            if bss.ies == data:
+                return bss
+        return None
 
     def _merge(self, result, parsed, now):
         """The entry a result refreshes (made if there is none)."""
@@ -279,6 +292,14 @@ class BssTable:
         for bss in list(self.by_bssid.values()):
             if bss is not kept and (max_age == 0 or now - bss.last_update > max_age):
                 self.remove(bss)
+
+
+def _kept(old, new):
+    """The IEs an entry holds after a sighting: the bytes it has when the AP
+    sent the same again (mostly: a probe response's IEs do not change scan to
+    scan), so the driver's fresh copy is freed at once instead of replacing
+    the long-lived one on every scan."""
+    return old if old == new else new
 
 
 def _bss_id(bss):

@@ -199,3 +199,25 @@ def test_cache_reads_and_aborted_scans_count_no_misses_and_a_search_stays_fresh(
     assert sorted(b.ssid for b in table.fresh()) == [b"x", b"y"]
     table.update([other], [5180], 6.0)
     assert [b.ssid for b in table.fresh()] == [b"y"]
+
+
+def test_an_ap_sending_the_same_ies_again_keeps_the_entrys_bytes_and_parse():
+    # Issue 14: the entry keeps what it holds when nothing changed (no parse
+    # per BSS per scan, no new copy of every entry's IEs each scan).
+    ies = bytes((0, 4)) + b"same" + bytes.fromhex("30140100000fac040100000fac040100000fac020000")
+    table = BssTable()
+    table.update([ScanResult(BSSID, 2462, ies=ies, caps=0x0011, beacon_ies=ies)], [], 1.0)
+    (bss,) = list(table)
+    held, parsed = bss.ies, bss.elements
+    again = bytes(bytearray(ies))                 # equal bytes, another object
+    tim = ies + bytes.fromhex("050400010000")      # a beacon's TIM differs scan to scan
+    table.update([ScanResult(BSSID, 2462, ies=again, signal=-70, caps=0x0011,
+                             beacon_ies=tim)], [], 2.0)
+    assert bss.ies is held and bss.elements is parsed and bss.signal == -70
+    assert bss.beacon_ies == tim
+    # Other IEs: the new bytes, parsed anew.
+    changed = bytes((0, 4)) + b"same"
+    table.update([ScanResult(BSSID, 2462, ies=changed, caps=0x0001, beacon_ies=changed)],
+                 [], 3.0)
+    assert bss.ies == changed and bss.elements.rsn is None and bss.flags() == "[ESS]"
+    assert bss.beacon_ies is bss.ies

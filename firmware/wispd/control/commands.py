@@ -23,8 +23,9 @@ from wispd.control.ops_daemon import (h_attach, h_detach, h_hello, h_interfaces,
                                       h_log_level, h_note, h_ping, h_relog, h_subscribe,
                                       h_terminate, h_unsubscribe)
 from wispd.control.ops_iface import h_flush, h_get_capability, h_status_driver
-from wispd.control.ops_link import (h_disconnect, h_reassociate, h_reconnect, h_roam,
-                                    h_pktcnt_poll, h_signal_poll, h_status, h_status_full)
+from wispd.control.ops_link import (h_disconnect, h_neighbor_rep_request, h_reassociate,
+                                    h_reconnect, h_roam, h_pktcnt_poll, h_signal_poll, h_status,
+                                    h_status_full)
 from wispd.control.ops_eap import h_ctrl_rsp
 from wispd.control.ops_network import (h_add_network, h_disable_network, h_enable_network,
                                        h_get_network, h_list_networks, h_networks_apply,
@@ -97,6 +98,8 @@ TABLE = [
     Command("RECONNECT", "reconnect", h_reconnect),
     Command("REASSOCIATE", "reassociate", h_reassociate),
     Command("ROAM", "roam", h_roam, (Arg("bssid", text),)),
+    Command("NEIGHBOR_REP_REQUEST", "neighbor_report", h_neighbor_rep_request,
+            (Arg("params", text, optional=True, rest=True),)),
     Command("SIGNAL_POLL", "signal_poll", h_signal_poll, text=reply.signal_poll),
     Command("PKTCNT_POLL", "pktcnt_poll", h_pktcnt_poll, text=reply.pktcnt_poll),
     Command("INTERFACES", "interfaces", h_interfaces, text=reply.lines, scope="any"),

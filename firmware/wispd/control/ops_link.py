@@ -109,3 +109,34 @@ def h_roam(ctx, bssid):
     why = ctx.iface.link.roam_command(_mac(bssid))
     if why is not None:
         raise CommandError("roam_failed", why)
+
+
+def _neighbor_ssid(params):
+    """NEIGHBOR_REP_REQUEST's ssid=: "quoted" or hex, as wpa_supplicant's
+    ssid_parse(); None when not given.  lci/civic are accepted and not asked for."""
+    params = (params or "").strip()
+    at = params.find("ssid=")
+    if at < 0:
+        return None
+    value = params[at + 5:]
+    if value.startswith('"'):
+        end = value.find('"', 1)
+        if end < 0:
+            raise CommandError("invalid_argument", "unterminated ssid")
+        ssid = value[1:end].encode("utf-8")
+    else:
+        try:
+            ssid = bytes.fromhex(value.split(" ", 1)[0])
+        except ValueError:
+            raise CommandError("invalid_argument", "bad ssid") from None
+    if not 0 < len(ssid) <= 32:
+        raise CommandError("invalid_argument", "bad ssid length")
+    return ssid
+
+
+def h_neighbor_rep_request(ctx, params=None):
+    """NEIGHBOR_REP_REQUEST [ssid=<ssid>]: ask the AP for its 802.11k neighbor
+    report; the answer comes as RRM-NEIGHBOR-REP-RECEIVED events (issue 17)."""
+    why = ctx.iface.neighbor_report_request(_neighbor_ssid(params))
+    if why is not None:
+        raise CommandError("neighbor_report_failed", why)

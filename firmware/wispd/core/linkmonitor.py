@@ -110,12 +110,13 @@ class LinkMonitor:
 
     # ------------------------------------------------------------------ scans
     def known_freqs(self, network):
-        """The channels the table has seen the network on, then those the AP named."""
+        """The channels the table has seen the network on, then those the AP named
+        (BTM candidate lists, the current AP's 802.11k neighbor report)."""
         out = []
         for bss in self.iface.bss:
             if bss.ssid == network.ssid_bytes and bss.freq not in out:
                 out.append(bss.freq)
-        for f in self.extra_freqs:
+        for f in self.extra_freqs + self.iface.neighbors.freqs():   # + 802.11k neighbors
             if f not in out:
                 out.append(f)
         return out

@@ -28,11 +28,13 @@ from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
 from wispd.core.countermeasures import TkipCountermeasures
 from wispd.core.linkmonitor import LinkMonitor
+from wispd.core.neighbors import NeighborReports
 from wispd.core.netsearch import NetworkSearch
 from wispd.core.netstate import NetworkHealth
 from wispd.core.security import Refusals
 from wispd.core.radio import RadioWorkQueue
 from wispd.drivers.ops import DriverError
+from wispd.rsn import rrm
 
 log = logging.getLogger("wispd.station")
 
@@ -66,6 +68,7 @@ class Interface:
         self.tkip = TkipCountermeasures(eloop, self._notify, self._leave, self._countermeasures_over)
         self.l2 = None
         self.link = LinkMonitor(self)   # CQM, beacon loss, bgscan, roaming (issue 17)
+        self.neighbors = NeighborReports(self)   # 802.11k, the roam scans' channels
         self.counters = {"connects": 0, "disconnects": 0, "failures": self.health.failures,
                          "connected_since": None, "connected_total": 0.0}
 
@@ -209,6 +212,7 @@ class Interface:
 
     def _drop_connection(self):
         self.link.stop()
+        self.neighbors.stop()
         if self.connection is not None:
             self.connection.close()
             self.connection = None
@@ -273,6 +277,7 @@ class Interface:
             self.state_store.remember(network.ssid_bytes or conn.current_bss.ssid,
                                       conn.current_bss.freq)
         self.link.connected(conn)
+        self.neighbors.connected(conn)
 
     def _reset_link(self):
         self._drop_connection()
@@ -356,7 +361,10 @@ class Interface:
         self.link.signal_change(event)
 
     def _on_ActionFrame(self, event):
-        self.link.action_frame(event)
+        if rrm.is_neighbor_report_response(event.data or b""):
+            self.neighbors.action_frame(event)
+        else:
+            self.link.action_frame(event)
 
     def _on_InterfaceDisabled(self, event):
         if self.wpa_state == S.INTERFACE_DISABLED:
@@ -482,6 +490,10 @@ class Interface:
         self.disconnected_by_user = False
         self.reconnect()
         self.networks_changed()
+
+    def neighbor_report_request(self, ssid=None):
+        """NEIGHBOR_REP_REQUEST: None when sent (the answer comes as events), else why not."""
+        return self.neighbors.request(ssid)
 
     def signal_poll(self):
         if self.wpa_state not in S.ASSOCIATED_OR_LATER:

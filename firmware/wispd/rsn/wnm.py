@@ -11,21 +11,24 @@ Layouts (IEEE 802.11-2020):
   interval, [BSS termination duration subelement (12) if mode bit 3],
   [session information URL (length + URL) if mode bit 4], then the BSS
   transition candidate list: Neighbor Report elements.
-- Neighbor Report element (9.4.2.36): ID 52, BSSID, BSSID information (4),
-  operating class, channel number, PHY type, optional subelements; subelement
-  3 is the BSS Transition Candidate Preference (0-255, 0: excluded).
+- Neighbor Report element (9.4.2.36): parsed by rsn/rrm.py (802.11k's
+  element); subelement 3 is the BSS Transition Candidate Preference (0-255,
+  0: excluded).
 - BSS Transition Management Response (9.6.13.10): category 10, action 8,
   dialog token, status, BSS termination delay, [target BSSID if status 0].
 """
 
 import struct
 
+from wispd.rsn import rrm
+# The Neighbor Report element is 802.11k's (rsn/rrm.py parses it for both).
+from wispd.rsn.rrm import EID_NEIGHBOR_REPORT, SUBELEM_CANDIDATE_PREFERENCE  # noqa: F401
+from wispd.rsn.rrm import Neighbor, channel_freq  # noqa: F401
+
 CATEGORY_WNM = 10
 ACTION_BTM_QUERY = 6
 ACTION_BTM_REQUEST = 7
 ACTION_BTM_RESPONSE = 8
-EID_NEIGHBOR_REPORT = 52
-SUBELEM_CANDIDATE_PREFERENCE = 3
 
 MODE_PREF_CAND_LIST = 0x01
 MODE_ABRIDGED = 0x02
@@ -47,30 +50,6 @@ STATUS_REJECT_LEAVING_ESS = 8
 
 class WnmError(ValueError):
     """A malformed WNM frame or neighbor report."""
-
-
-class Neighbor:
-    """One Neighbor Report element.  preference None: no preference subelement."""
-    __slots__ = ("bssid", "info", "op_class", "channel", "phy_type", "preference",
-                 "subelements")
-
-    def __init__(self, bssid, info, op_class, channel, phy_type, preference=None,
-                 subelements=()):
-        self.bssid = bssid
-        self.info = info
-        self.op_class = op_class
-        self.channel = channel
-        self.phy_type = phy_type
-        self.preference = preference
-        self.subelements = tuple(subelements)
-
-    def freq(self):
-        """The channel's centre frequency (MHz) from the operating class, or None."""
-        return channel_freq(self.op_class, self.channel)
-
-    def __repr__(self):
-        return "Neighbor(%s, class %d ch %d, pref %r)" % (
-            self.bssid.hex(":"), self.op_class, self.channel, self.preference)
 
 
 class BtmRequest:
@@ -101,61 +80,20 @@ class BtmRequest:
         return sorted(usable, key=lambda c: -(c.preference if c.preference is not None else 1))
 
 
-def channel_freq(op_class, channel):
-    """Centre frequency of a channel in a global or US/EU operating class (the
-    classes hostapd and APs use for 2.4 and 5 GHz)."""
-    if op_class in (81, 12, 32, 33, 83, 84) or (op_class == 0 and 1 <= channel <= 13):
-        if 1 <= channel <= 13:
-            return 2407 + 5 * channel
-        return None
-    if op_class == 82:
-        return 2484 if channel == 14 else None
-    if 115 <= op_class <= 130 or 1 <= op_class <= 5 or (op_class == 0 and channel >= 32):
-        if 1 <= channel <= 200:
-            return 5000 + 5 * channel
-    return None
-
-
 def parse_neighbor(body):
-    """A Neighbor Report element's body (after ID and length)."""
-    if len(body) < 13:
-        raise WnmError("neighbor report of %d octets (13 at least)" % len(body))
-    bssid = bytes(body[0:6])
-    info = struct.unpack_from("<I", body, 6)[0]
-    op_class, channel, phy_type = body[10], body[11], body[12]
-    preference = None
-    subs = []
-    pos = 13
-    while pos < len(body):
-        if pos + 2 > len(body):
-            raise WnmError("truncated neighbor report subelement header")
-        sid, slen = body[pos], body[pos + 1]
-        data = bytes(body[pos + 2:pos + 2 + slen])
-        if len(data) != slen:
-            raise WnmError("neighbor report subelement %d overruns the element" % sid)
-        if sid == SUBELEM_CANDIDATE_PREFERENCE:
-            if slen < 1:
-                raise WnmError("empty candidate preference subelement")
-            preference = data[0]
-        subs.append((sid, data))
-        pos += 2 + slen
-    return Neighbor(bssid, info, op_class, channel, phy_type, preference, subs)
+    """A Neighbor Report element's body: rsn/rrm.py's parser, WnmError on bad input."""
+    try:
+        return rrm.parse_neighbor(body)
+    except rrm.RrmError as e:
+        raise WnmError(str(e)) from None
 
 
 def parse_neighbors(data):
-    """Neighbor Report elements from a run of elements; other elements are skipped."""
-    out = []
-    pos = 0
-    while pos < len(data):
-        if pos + 2 > len(data):
-            raise WnmError("truncated element header")
-        eid, elen = data[pos], data[pos + 1]
-        if pos + 2 + elen > len(data):
-            raise WnmError("element %d overruns the frame" % eid)
-        if eid == EID_NEIGHBOR_REPORT:
-            out.append(parse_neighbor(data[pos + 2:pos + 2 + elen]))
-        pos += 2 + elen
-    return out
+    """Neighbor Report elements (the candidate list): rsn/rrm.py's parser."""
+    try:
+        return rrm.parse_neighbors(data)
+    except rrm.RrmError as e:
+        raise WnmError(str(e)) from None
 
 
 def is_btm_request(body):

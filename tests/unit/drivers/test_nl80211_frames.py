@@ -32,12 +32,14 @@ def test_header_round_trip_and_non_action_frames():
     assert frames.parse_action(frame[:25]) is None
 
 
-def test_registers_for_btm_requests_and_reports_them():
+def test_registers_for_btm_requests_and_neighbor_reports_and_reports_them():
     d = Driver()
     a = frames.ActionFrames(d)
     a.register()
     assert d.posted == [(m.CMD_REGISTER_FRAME, {"FRAME_TYPE": 0x00D0,
-                                                "FRAME_MATCH": b"\x0a\x07"})]
+                                                "FRAME_MATCH": b"\x0a\x07"}),
+                        (m.CMD_REGISTER_FRAME, {"FRAME_TYPE": 0x00D0,
+                                                "FRAME_MATCH": b"\x05\x05"})]
     a.on_frame(None, {"FRAME": frames.action_header(OWN, AP, AP) + b"\x0a\x07\x05",
                       "WIPHY_FREQ": 2412})
     a.on_frame(None, {"FRAME": b"\xd0\x00"})

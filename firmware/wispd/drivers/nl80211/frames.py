@@ -5,7 +5,9 @@ frames that start with a given match (category, action); they come back as
 NL80211_CMD_FRAME events, and CMD_FRAME sends one.  The registration is made
 on the driver's event socket, so the frames arrive where the other events do,
 and it lasts as long as that socket and the interface (made again on every
-bind).  Today: 802.11v BSS Transition Management Requests (issue 17).
+bind).  Today (issue 17): 802.11v BSS Transition Management Requests and
+802.11k Neighbor Report Responses (the answer to the request core/neighbors.py
+sends with send()).
 mac80211 protects robust Action frames (WNM is one) itself once PMF is on.
 """
 
@@ -18,8 +20,9 @@ from wispd.drivers.nl80211 import msgs as m
 log = logging.getLogger("wispd.nl80211")
 
 FRAME_TYPE_ACTION = 0x00D0          # management, subtype 13
-# (category, action) prefixes: WNM BSS Transition Management Request.
-MATCHES = (b"\x0a\x07",)
+# (category, action) prefixes: WNM BSS Transition Management Request, Radio
+# Measurement Neighbor Report Response.
+MATCHES = (b"\x0a\x07", b"\x05\x05")
 HEADER_LEN = 24
 
 
@@ -51,7 +54,7 @@ class ActionFrames:
 
     def _registered(self, error):
         if error:
-            log.info("%s: no Action frame registration (errno %d): no 802.11v",
+            log.info("%s: no Action frame registration (errno %d): no 802.11v/k",
                      self.driver.ifname, error)
 
     def on_frame(self, msg, a):

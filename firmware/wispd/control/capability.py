@@ -22,10 +22,7 @@ def capability(field, capa):
     if field == "group":
         return " ".join(_names(_GROUP, capa))
     if field == "key_mgmt":
-        names = ["NONE", "WPA-PSK", "WPA-PSK-SHA256"]
-        if sae:
-            names.append("SAE")
-        return " ".join(names)
+        return " ".join(_key_mgmt(capa, sae))
     if field == "proto":
         return "RSN WPA"
     if field == "auth_alg":
@@ -37,6 +34,22 @@ def capability(field, capa):
     if field == "freq":
         return _freqs(capa)
     return None
+
+
+# wpa_supplicant 2.10's order (ctrl_iface_get_capability_key_mgmt), with what it
+# needs here: "sae" SAE authentication frames, "ft" an 802.11r roam, which is an
+# FT AUTHENTICATE (nl80211 SME; a full-MAC or wext driver cannot carry it).
+_KEY_MGMT = (("NONE", ()), ("WPA-EAP", ()), ("WPA-PSK", ()), ("FT-PSK", ("ft",)),
+             ("FT-SAE", ("ft", "sae")), ("SAE", ("sae",)), ("WPA-EAP-SHA256", ()),
+             ("WPA-PSK-SHA256", ()))
+
+
+def _key_mgmt(capa, sae):
+    ft = capa is None or (bool(getattr(capa, "sme", False))
+                          and not getattr(capa, "connect", False)
+                          and not getattr(capa, "wext", False))
+    have = {"sae": sae, "ft": ft}
+    return [name for name, needs in _KEY_MGMT if all(have[n] for n in needs)]
 
 
 def _band_of(freq):

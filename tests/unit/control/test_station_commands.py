@@ -169,7 +169,8 @@ def test_get_capability(h):
     x.iface.capa.freqs = (2412, 2417, 5180)
     assert c.request("GET_CAPABILITY pairwise") == "CCMP TKIP NONE"
     assert c.request("GET_CAPABILITY group") == "CCMP TKIP"
-    assert c.request("GET_CAPABILITY key_mgmt") == "NONE WPA-PSK WPA-PSK-SHA256 SAE"
+    assert c.request("GET_CAPABILITY key_mgmt") == ("NONE WPA-EAP WPA-PSK FT-PSK FT-SAE SAE "
+                                                    "WPA-EAP-SHA256 WPA-PSK-SHA256")
     assert c.request("GET_CAPABILITY proto") == "RSN WPA"
     assert c.request("GET_CAPABILITY auth_alg") == "OPEN SAE"
     assert c.request("GET_CAPABILITY auth_alg strict") == "OPEN SAE"

@@ -101,7 +101,7 @@ def _ft_sae_aps(make_ap, radios, key_mgmt="FT-SAE"):
 
 
 @pytest.mark.radios(3)
-def test_ft_sae_roam_over_the_air(radios, make_ap, make_station, supplicant):
+def test_ft_sae_roam_over_the_air(radios, make_ap, make_station, supplicant, test_logdir):
     """key_mgmt=FT-SAE: the initial mobility domain association runs SAE and the
     4-way with PMK-R1 of SAE's PMK; ROAM to the other AP and back is FT: no SAE,
     no 4-way there; STATUS shows FT-SAE with PMF, and data flows."""
@@ -115,9 +115,12 @@ def test_ft_sae_roam_over_the_air(radios, make_ap, make_station, supplicant):
     assert_data_path(first.iface, sta.iface)
     log = lines_of(log_since(first, 0), first.iface)
     assert "authentication OK (SAE)" in log and MSG1 in log, log[-3000:]
-    if supplicant == "wpa_supplicant":
-        # The baseline's GET_CAPABILITY text, for tests/unit/control (logged).
-        print("wpa_supplicant GET_CAPABILITY key_mgmt:", sta.request("GET_CAPABILITY key_mgmt"))
+    # Each supplicant's GET_CAPABILITY key_mgmt, kept with the logs: the baseline's
+    # text is the reference of tests/unit/control/test_capability.py.
+    caps = sta.request("GET_CAPABILITY key_mgmt").strip()
+    with open(os.path.join(test_logdir, "capability-key_mgmt.txt"), "w") as f:
+        f.write(caps + "\n")
+    assert "FT-SAE" in caps.split(), caps
     for target in (other, first):
         mark = os.path.getsize(target.log_path)
         st = roam(sta, target)

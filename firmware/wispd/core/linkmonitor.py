@@ -4,7 +4,9 @@ Once a connection completes, the station hands it here.  This arms the
 kernel's connection-quality monitor (CQM) at the roam threshold, so the signal
 is never polled: the kernel says when it crosses the threshold, or when the
 AP's beacons stop.  A low signal or a beacon loss starts a roam scan (the
-network's known channels first, every channel now and then); bgscan "simple"
+network's known channels and the AP's 802.11k neighbors' first, then every
+channel when those offer nothing better, and every third one covers every
+channel anyway); bgscan "simple"
 keeps scanning at its short pace while the signal stays low.  Scan results
 while connected go through core/roam.py's decision, and a roam is a new
 connection attempt of the same network with the old BSSID as prev_bssid
@@ -47,6 +49,7 @@ class LinkMonitor:
         self.low = False
         self.bgscan = None          # BackgroundScan while connected with bgscan set
         self.roam_scans = 0
+        self.widen = False          # the last roam scan was partial: the rest if it finds nothing
         self.failed = {}            # bssid -> when a roam to it failed
         self.extra_freqs = []       # channels the AP named (neighbor report, BTM)
         self.btm = None             # (request, AP, freq) waiting for its scan
@@ -81,6 +84,7 @@ class LinkMonitor:
     def stop(self):
         """The link is gone or being replaced: no more background scans."""
         self.btm = None
+        self.widen = False
         self.eloop.cancel_timeout(self._btm_answer)
         if self.bgscan is not None:
             self.bgscan.stop()
@@ -128,6 +132,7 @@ class LinkMonitor:
             return
         self.roam_scans += 1
         freqs = [] if full or self.roam_scans % FULL_EVERY == 0 else self.known_freqs(network)
+        self.widen = bool(freqs)
         log.debug("%s: roam scan on %s", iface.ifname, freqs or "every channel")
         iface.request_scan(ScanRequest(0, freqs, manual=True))
 
@@ -151,8 +156,12 @@ class LinkMonitor:
             signal = entry.signal
         cands = dict(self.candidates(conn.network))
         bss, why = roam.choose(current, signal, list(cands), self.settings, self.failed)
+        widen, self.widen = self.widen, False
         if bss is None:
             log.debug("%s: no roam: %s", iface.ifname, why)
+            if widen and signal is not None and signal < self.settings.threshold:
+                # The known and the neighbors' channels first, then the rest.
+                self.roam_scan(full=True)
             return
         log.info("%s: roaming: %s", iface.ifname, why)
         self.roam_to(bss, cands[bss], "signal")

@@ -141,3 +141,25 @@ def test_compact_op_is_the_same_command(h, tmp_path):
         cc.close()
     finally:
         srv.close()
+
+
+def test_roam_scan_then_the_rest_when_the_first_channels_offer_nothing(h):
+    x, c = _connected(h, 'roam_threshold=-40\n' + NET)
+    _answer(x, report(1, (B3, 81, 4)))
+    # The better AP is on a channel neither the table nor the neighbor report knows.
+    x.driver.world[:] = [rm_bss(AP1, 2412, -49), rm_bss(AP2, 2462, -30)]
+    scans = len(x.driver.scans)
+    x.iface.on_driver_event(ev.SignalChange(rssi=-49, low=True))
+    assert "Connection to %s completed" % AP2 in c.wait_event("CTRL-EVENT-CONNECTED")
+    assert [sorted(s.freqs) for s in x.driver.scans[scans:scans + 2]] == [[2412, 2427], []]
+
+
+def test_no_wider_scan_while_the_signal_is_good(h):
+    x, c = _connected(h, 'roam_threshold=-40\n' + NET)
+    _answer(x, report(1, (B3, 81, 4)))
+    scans = len(x.driver.scans)
+    x.iface.link.roam_scan()                      # e.g. a bgscan tick on a good link
+    x.run_until(lambda: len(x.driver.scans) > scans and not x.iface.scan_pending())
+    for _ in range(30):
+        x.loop.run_once(0.01)
+    assert [sorted(s.freqs) for s in x.driver.scans[scans:]] == [[2412, 2427]]

@@ -291,7 +291,9 @@ class Connection:
             from wispd.core.ftauth import FtFailed
             try:
                 self.ftauth.associated(self.assoc_resp_ies)
-            except (FtFailed, DriverError) as e:
+                # No 4-way: the machine holds the FT keys for the AP's group rekeys.
+                self.handshake = self.ftauth.key_machine(*self._ap_rsn_elements())
+            except (FtFailed, DriverError, ValueError) as e:
                 self.ftauth = None
                 self.ft_failed(str(e))
                 return
@@ -347,14 +349,20 @@ class Connection:
                         bool(event.locally_generated), event.kind))
 
     # ------------------------------------------------------------------ keys
-    def _new_handshake(self, aa):
-        plan = self.plan
-        # The AP's RSN IE must match in message 3 the one it advertised; prefer
-        # the table's entry, refreshed by the latest scan.
-        ap_ie = plan.ap_ie
+    def _ap_rsn_elements(self):
+        """The AP's RSNE (whole) and RSNXE (whole or None), as message 3 must
+        repeat them; the table's entry first, refreshed by the latest scan."""
+        ap_ie = self.plan.ap_ie
         bss = self.current_bss
         if bss is not None and bss.elements.rsn:
             ap_ie = bss.elements.rsn
+        rsnx = bss.elements.rsnx if bss is not None else None
+        return ap_ie, None if rsnx is None else bytes((EID_RSNX, len(rsnx))) + rsnx
+
+    def _new_handshake(self, aa):
+        plan = self.plan
+        bss = self.current_bss
+        ap_ie, ap_rsnxe = self._ap_rsn_elements()
         if plan.sel.akm in security.SAE_AKMS:
             pmk = self.sae.pmk if self.sae is not None else None
             if pmk is None:
@@ -375,12 +383,11 @@ class Connection:
                 raise security.SecurityError("FT: %s" % e) from None
         # wpa_supplicant's wpa_hexdump_key: the value only with -K, else [REMOVED].
         log.debug("%s: WPA: PMK %s", self.ifname, wlog.settings.key(pmk))
-        rsnx = bss.elements.rsnx if bss is not None else None
         sel = plan.sel
         return hs.EapolKeySupplicant(
             pmk=pmk, spa=self.addr, aa=aa, akm=sel.akm, pairwise=sel.pairwise, group=sel.group,
             own_rsne=sel.own_ie, ap_rsne=ap_ie, mgmt_group=sel.mgmt_group, mfp=sel.mfp,
-            ap_rsnxe=None if rsnx is None else bytes((EID_RSNX, len(rsnx))) + rsnx, ft=ft_info)
+            ap_rsnxe=ap_rsnxe, ft=ft_info)
 
     def receive_eapol(self, data):
         if self.eap is not None and self.eap.receive(data):

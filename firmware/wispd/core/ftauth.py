@@ -149,7 +149,10 @@ class FtAuth:
         self.snonce = rng(32)
         self.params = None
         self.ptk = None
+        self.pmk_r1 = None
         self.r1name = None
+        self.installed = (None, None)   # (GTK, IGTK) of the reassociation response
+        self.resp_ft_ies = b""          # its MDE || FTE (a later 4-way's message 2)
         self.assoc_ies = None       # RSNE || MDE || FTE of our reassociation request
 
     def prepare(self, params):
@@ -191,9 +194,9 @@ class FtAuth:
             raise FtFailed("FT authentication response R0KH-ID/R1KH-ID unusable")
         bssid = bytes(self.params.bssid)
         try:
-            pmk_r1, self.r1name = ft.derive_pmk_r1(k.pmk_r0, k.pmk_r0_name, fte.r1kh_id,
-                                                   conn.addr)
-            self.ptk = ft.derive_ft_ptk(pmk_r1, self.snonce, fte.anonce, bssid, conn.addr,
+            self.pmk_r1, self.r1name = ft.derive_pmk_r1(k.pmk_r0, k.pmk_r0_name, fte.r1kh_id,
+                                                        conn.addr)
+            self.ptk = ft.derive_ft_ptk(self.pmk_r1, self.snonce, fte.anonce, bssid, conn.addr,
                                         conn.plan.sel.pairwise)
         except ft.FtError as e:
             raise FtFailed(str(e)) from None
@@ -235,11 +238,13 @@ class FtAuth:
         igtk = self._igtk(fte) if sel.mfp else None
         conn.driver.set_key(KeyParams(KEY_PAIRWISE, sel.pairwise, 0, self.ptk.tk, seq=bytes(6),
                                       addr=bssid, set_tx=True))
+        sent_gtk = None
         if fte.gtk is not None:
             try:
                 key_id, rsc, gtk = ft.unwrap_gtk(self.ptk.kek, fte.gtk)
             except ft.FtError as e:
                 raise FtFailed(str(e)) from None
+            sent_gtk = gtk
             if sel.group == CIPHER_TKIP and len(gtk) == 32:
                 gtk = gtk[:16] + gtk[24:32] + gtk[16:24]   # AP's Tx MIC key is our Rx one
             conn.driver.set_key(KeyParams(KEY_GROUP, sel.group, key_id, gtk, seq=rsc[:6],
@@ -248,7 +253,23 @@ class FtAuth:
             key_id, ipn, key = igtk
             conn.driver.set_key(KeyParams(KEY_IGTK, sel.mgmt_group, key_id, key, seq=ipn,
                                           addr=None, set_tx=False))
+        self.installed = (sent_gtk, igtk[2] if igtk is not None else None)
+        self.resp_ft_ies = mde_el + fte_el
         log.info("%s: FT reassociation with the keys of PMK-R1 done (no 4-way)", conn.ifname)
+
+    def key_machine(self, ap_rsne, ap_rsnxe=None):
+        """The link's EAPOL-Key machine after the FT reassociation, holding its
+        PTK and group keys: the AP's group key handshakes run on it."""
+        from wispd.rsn.handshake import EapolKeySupplicant
+        conn, sel = self.conn, self.conn.plan.sel
+        rsne = _rsne_with_pmkid(sel.own_ie, self.r1name)
+        machine = EapolKeySupplicant(
+            pmk=self.pmk_r1, spa=conn.addr, aa=bytes(self.params.bssid), akm=sel.akm,
+            pairwise=sel.pairwise, group=sel.group, own_rsne=sel.own_ie, ap_rsne=ap_rsne,
+            mgmt_group=sel.mgmt_group, mfp=sel.mfp, ap_rsnxe=ap_rsnxe,
+            ft=(self.r1name, rsne + self.resp_ft_ies))
+        machine.keys_from_ft(self.ptk, *self.installed)
+        return machine
 
     def _igtk(self, fte):
         """With PMF: the FTE's IGTK subelement (9.4.2.47), checked before any key

@@ -233,6 +233,17 @@ class EapolKeySupplicant:
         """The PTK in use (kck, kek, tk), None before the first message 3."""
         return self._ptk
 
+    def keys_from_ft(self, ptk, gtk=None, igtk=None):
+        """An FT reassociation (802.11r 13.5) installed the PTK and the group keys
+        of its FTE without a 4-way handshake: take them as if message 3 had,
+        so that the AP's group key handshakes (rekeys) are answered.  gtk and
+        igtk as the AP sent them (no TKIP MIC key swap)."""
+        self._ptk = ptk
+        self._installed_tk = ptk.tk
+        self._installed_gtk = gtk
+        self._installed_igtk = igtk
+        self.state = COMPLETED
+
     def _unwrap_kdes(self, key, kek, what):
         if not key.encrypted:
             return None, Rejected("%s key data is not encrypted" % what)

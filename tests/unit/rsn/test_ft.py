@@ -198,14 +198,14 @@ class _Driver:
 
 
 class _Conn:
-    def __init__(self, own, mfp=False):
+    def __init__(self, own, mfp=False, akm=None):
         from types import SimpleNamespace
         from wispd.rsn.defs import CIPHER_BIP_CMAC_128, CIPHER_NONE
         self.addr = STA
         self.ifname = "wlan0"
         self.driver = _Driver()
         self.plan = SimpleNamespace(sel=SimpleNamespace(
-            own_ie=own, pairwise=CIPHER_CCMP, group=CIPHER_CCMP, mfp=mfp,
+            own_ie=own, pairwise=CIPHER_CCMP, group=CIPHER_CCMP, mfp=mfp, akm=akm,
             mgmt_group=CIPHER_BIP_CMAC_128 if mfp else CIPHER_NONE))
         self.failed = []
 
@@ -228,7 +228,7 @@ def _ft_roam(tamper=None, mfp=False, igtk=None, akm=None):
     mde = ft.build_mde(MDID)
     keys = ftauth.Ft(SSID, MDID, mde, R0KH, r0, r0name)
     target = bytes.fromhex("020000000303")
-    conn = _Conn(own, mfp)
+    conn = _Conn(own, mfp, AKM_FT_PSK)
     fa = ftauth.FtAuth(conn, keys, rng=lambda n: b"\x5a" * n)
     params = AssocParams(bssid=target, ssid=SSID, freq=2437)
     fa.prepare(params)
@@ -266,6 +266,7 @@ def _ft_roam(tamper=None, mfp=False, igtk=None, akm=None):
     if tamper:
         fte_resp = tamper(fte_resp)
     fa.associated(rsne_resp + mde + fte_resp)
+    conn.ftauth = fa
     return conn, ptk, gtk
 
 
@@ -449,3 +450,31 @@ def test_unwrap_igtk_rejects_a_truncated_or_forged_key():
 
 
 _FTE_FIXED_LEN = 2 + 16 + 32 + 32
+
+
+def test_group_rekey_after_an_ft_roam_runs_on_the_ft_keys():
+    """No 4-way after FT: the link's key machine (FtAuth.key_machine) holds the
+    FT PTK, so the AP's group key handshake installs the new GTK and answers."""
+    import test_rsn_handshake as th
+    from wispd.rsn.defs import AKM_FT_PSK, AKM_PSK_SHA256
+    from wispd.rsn.handshake import InstallKey, SendEapol
+    from wispd.rsn.ie import build_rsn_ie
+
+    conn, ptk, gtk = _ft_roam()
+    ap_rsne = build_rsn_ie(CIPHER_CCMP, [CIPHER_CCMP], [AKM_FT_PSK], 0x000C)
+    machine = conn.ftauth.key_machine(ap_rsne)
+    assert machine.ptk == ptk
+    # hostapd's side of the group key handshake, with the FT PTK (AES-CMAC MICs).
+    auth = th.Authenticator(AKM_PSK_SHA256)
+    auth.kck, auth.kek, auth.tk = ptk.kck, ptk.kek, ptk.tk
+    # The GTK the FTE gave is not installed a second time (KRACK's rule) ...
+    auth.gtk, auth.gtk_idx = gtk, 1
+    out = machine.receive_eapol(auth.group_msg1())
+    assert [a for a in out if isinstance(a, InstallKey)] == []
+    auth.take_group_msg2(next(a for a in out if isinstance(a, SendEapol)).data)
+    # ... a new one is, and the AP gets its message 2.
+    auth.gtk, auth.gtk_idx = bytes(range(90, 106)), 2
+    out = machine.receive_eapol(auth.group_msg1())
+    keys = [a for a in out if isinstance(a, InstallKey)]
+    assert [(k.kind, k.key_idx, k.key) for k in keys] == [("group", 2, auth.gtk)]
+    auth.take_group_msg2(next(a for a in out if isinstance(a, SendEapol)).data)

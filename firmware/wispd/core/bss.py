@@ -53,6 +53,8 @@ class Bss:
         self.missed = 0
         self._parsed = None
         self.ies = self.beacon_ies = b""
+        self.freq = self.signal = self.caps = None
+        self._flags = self.text = None
         self.update(result, now, parsed)
 
     @property
@@ -60,21 +62,32 @@ class Bss:
         """Its key in the BssTable."""
         return self.bssid, self.ssid
 
+    def _shown(self):
+        # What the flags and the SCAN_RESULTS line are made of (_parsed is
+        # the same object while the IEs stay the same, see BssTable.update).
+        return self.freq, self.signal, self.caps, self._parsed, self.ssid
+
     def update(self, result, now, parsed=None):
         """Take in one sighting.  parsed: ies.parse of the result's IEs if the
         caller has it already."""
+        shown = self._shown()
+        self._take(result, now, parsed)
+        if self._shown() != shown:
+            # What was derived from the old sighting is stale: the flags, and
+            # the control layer's text of this entry (its SCAN_RESULTS line,
+            # rendered once per change there: formatting 65 lines per request
+            # was most of that command's time, issue 14).  Core keeps the
+            # slot, not the format.
+            self._flags = None
+            self.text = None
+
+    def _take(self, result, now, parsed):
         seen = now - (result.age_ms or 0) / 1000.0
         # cfg80211 lists a hidden AP's beacon and probe response apart, each
         # with its own age: the older sighting must not make the entry older.
         newer = self.last_update is None or seen >= self.last_update
         self.missed = 0
         self.update_idx += 1
-        # What was derived from the old sighting is stale: the flags, and the
-        # control layer's text of this entry (its SCAN_RESULTS line, rendered
-        # once per update there: formatting 65 lines per request was most of
-        # that command's time, issue 14).  Core keeps the slot, not the format.
-        self._flags = None
-        self.text = None
         if newer:
             self.freq = result.freq
             self.signal = result.signal

@@ -45,6 +45,10 @@ def test_the_line_follows_every_change_of_the_entry():
     table.update([res(2, b"", signal=-55, rsn=False, caps=0x0001)], [], 12.0)
     assert reply.scan_results(list(table)).splitlines()[2] == expected_line(
         2, 2437, -55, "[ESS]", "lab").rstrip("\n")
+    # A sighting that changes nothing shown keeps the line rendered before.
+    kept = [b.text for b in table]
+    table.update([res(2, b"", signal=-55, rsn=False, caps=0x0001)], None, 13.0)
+    assert [b.text for b in table] == kept and list(table)[1].text is kept[1]
 
 
 def test_escaping_and_a_reply_over_the_buffer_leaves_out_whole_lines():

@@ -335,6 +335,43 @@ def test_matches_hostapd():
     assert (ptk.kck, ptk.kek, ptk.tk) == (h["kck"], h["kek"], h["tk"])
 
 
+# FT-SAE (AKM 9), captured from hostapd 2.10's -d -K log in the testbed: hwsim run
+# 20261203-180812-pytest, test_ft_sae_roam_over_the_air[wispd], hostapd0-wlan0.log
+# (the initial mobility domain association with AP1, and the PMK-R1 it pushed to
+# AP2).  XXKey = the PMK of the SAE exchange (12.7.1.7.3); SSID "wispd-ft", MDID
+# a1b2, R0KH-ID "nas1.wispd.test", R1KH-ID = the BSSIDs 020000000000 (AP1) and
+# 020000000100 (AP2, the push), S0KH-ID = S1KH-ID = STA 02:00:00:00:02:00.
+HOSTAPD_FT_SAE = dict(
+    sae_pmk="49763369ad33f016ce434e8872bf0cc8a4e951fee29be366148abc3b86fa0781",
+    pmk_r0="c09a5e7a2735a8cd2f30733af95f21d043d03ad98372669931a07ac7b5ec7598",
+    pmk_r0_name="8e5cac12815dba49c71489e7a2e37c3a",
+    pmk_r1="52243363d0c1d8152ce62ec79bd7000685d74bd6a2aa7cf570a373fb8fd74a7c",
+    pmk_r1_name="5086f33f86642475fad77776e83a8125",
+    push_pmk_r1="7b1081597a8cb475fd7c52ba4077f9333a8ee594dbabb74df9ee13ef8ff2eda9",
+    push_pmk_r1_name="e8ebb72d4fce51f9b7677e434dc8336a",
+    snonce="b5af647c61ebd4842dab310a766f33921bdbf5ae52416962408ed11cf363dd4a",
+    anonce="572da3dccad4cd85bf23203529119ae9735b2fca06c572adb10c5563d0251a34",
+    kck="ad21ace70596625d05386498b92ddfef",
+    kek="5e1814534a6785bb3d98e82fb4a2572e",
+    tk="3a4aa7cb8cacc74ff92c950d4c57585d")
+
+
+def test_ft_sae_matches_hostapd():
+    h = {k: bytes.fromhex(v) for k, v in HOSTAPD_FT_SAE.items()}
+    sta, ap1, ap2 = (bytes.fromhex(a) for a in ("020000000200", "020000000000", "020000000100"))
+    r0, r0name = ft.derive_pmk_r0(h["sae_pmk"], SSID, MDID, R0KH, sta)
+    assert (r0, r0name) == (h["pmk_r0"], h["pmk_r0_name"])
+    # Also against 12.7.1.7.3 written out here (R0-Key-Data, then the salt's hash).
+    ctx = bytes((len(SSID),)) + SSID + MDID + bytes((len(R0KH),)) + R0KH + sta
+    data = _kdf256(h["sae_pmk"], b"FT-R0", ctx, 48)
+    assert data[:32] == r0 and hashlib.sha256(b"FT-R0N" + data[32:]).digest()[:16] == r0name
+    assert ft.derive_pmk_r1(r0, r0name, ap1, sta) == (h["pmk_r1"], h["pmk_r1_name"])
+    assert ft.derive_pmk_r1(r0, r0name, ap2, sta) == (h["push_pmk_r1"],
+                                                      h["push_pmk_r1_name"])
+    ptk = ft.derive_ft_ptk(h["pmk_r1"], h["snonce"], h["anonce"], ap1, sta, CIPHER_CCMP)
+    assert (ptk.kck, ptk.kek, ptk.tk) == (h["kck"], h["kek"], h["tk"])
+
+
 def test_hostile_ft_responses_end_the_attempt_cleanly():
     """Mutated FT authentication and reassociation responses: FtAuth reports a
     failure (ft_failed / FtFailed) and never raises anything else."""

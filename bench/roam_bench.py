@@ -43,10 +43,14 @@ SSID = "bench-roam"
 PASSPHRASE = "correct horse battery"
 CHANNELS = (6, 11)          # the two APs, on the bench's radios 3 and 4
 BTM_DISASSOC_TIMER = 100    # TBTTs, as test_btm.py; hostapd disassociates after it
-# hostapd keeps a BTM request's disassociation timer for the station even when
-# the station has left; a station that comes back to that AP before it fires
-# gets disassociated.  So a BTM back to an AP waits this long after that AP's
-# own request (100 TBTTs of 102.4 ms = 10.2 s, plus margin).
+# A BTM sample waits this long after the station left the target AP and after
+# its last scan, for two reasons.  hostapd keeps a BTM request's disassociation
+# timer (100 TBTTs of 102.4 ms = 10.2 s) for a station that has left; one that
+# comes back earlier gets disassociated.  And wpa_supplicant 2.10 answers a BTM
+# request without scanning when it holds results it deems recent (its own
+# younger than 10 s, or the kernel's, which an association with that AP keeps
+# fresh); wispd scans the candidate's channel every time.  Stale results for
+# both make the samples alike: both scan before they move.
 BTM_SPACING = 12.0
 DATA_TIMEOUT = 30.0
 MODES = ("psk", "ft")
@@ -215,7 +219,7 @@ class RoamSection:
         self.data = {(t, m): {k: [] for k in kinds} for t in TRIGGERS for m in MODES}
         self.event = {(t, m): {k: [] for k in kinds} for t in TRIGGERS for m in MODES}
         self.problems = []
-        self.last_btm = {}
+        self.left_at = {}               # AP interface -> when the station left it
         self.macs = {}
         self.handshakes = {}
         self.scanned_at = None
@@ -230,7 +234,7 @@ class RoamSection:
                 for ap in aps:
                     marks[ap.log_path] = _size(ap.log_path)
                     ap.start()
-                self.last_btm = {}
+                self.left_at = {}
                 for kind in self.kinds:
                     self.supplicant(kind, mode, aps)
             finally:
@@ -313,12 +317,7 @@ class RoamSection:
         dst = next(ap for ap in aps if ap is not src)
         self.ensure_known(sta, dst)
         if trigger == "btm":
-            # wpa_supplicant 2.10 answers a BTM request from scan results younger
-            # than 10 s without scanning, and scans otherwise; wispd scans the
-            # candidate's channel every time.  Every BTM sample is taken with
-            # results older than that, so both scan (the first roam had fresh
-            # ones; see docs/benchmarks.md).
-            wait = max(self.last_btm.get(dst.iface, -1e9),
+            wait = max(self.left_at.get(dst.iface, -1e9),
                        self.scanned_at or -1e9) + BTM_SPACING - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
@@ -327,10 +326,10 @@ class RoamSection:
         sta.mon.pending_events()
         t0 = time.monotonic()
         probe.watch(dst.iface, dst.bssid, t0)
+        self.left_at[src.iface] = t0
         if trigger == "roam":
             reply = sta.request("ROAM " + dst.bssid).strip()
         else:
-            self.last_btm[src.iface] = t0
             self.scanned_at = t0
             reply = src.request(btm_request(sta.mac, dst)).strip()
         if reply != "OK":
@@ -378,8 +377,9 @@ class RoamSection:
             "from a packet socket) that arrives on the new AP's interface, one monotonic clock "
             "in the bench process. BTM: BSS_TM_REQ on the current AP's control socket, pref=1, "
             "disassoc_imminent=1, disassoc_timer=%d, one candidate (preference 255), each at "
-            "least %.0f s after the station's last scan, so both supplicants scan before "
-            "moving (wpa_supplicant reuses results younger than 10 s). The target is in the "
+            "least %.0f s after the station's last scan and after it left the target, so both "
+            "supplicants scan before moving (wpa_supplicant skips the scan when its results "
+            "are recent). The target is in the "
             "station's BSS table before each trigger (a SCAN first only when missing). "
             "4-way handshakes counted in hostapd's log: %s."
             % (SSID, "/".join(map(str, CHANNELS)), INTERVAL * 1e3, BTM_DISASSOC_TIMER,

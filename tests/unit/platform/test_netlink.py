@@ -140,3 +140,43 @@ def test_overrun_reads_on_fails_lost_answers_keeps_dumps_and_reports(sock):
     assert got == [("notify", (0x20, b"event")), ("acked", 0), ("lost", errno.ENOBUFS),
                    ("overrun",)]
     assert list(sock.pending) == [7] and sock.overruns == 1
+
+
+def _pyroute2_link(mtype, raw):
+    """The decode rtnl._decode replaced: pyroute2's, on the same bytes."""
+    msg = rtnl.ifinfmsg(raw)
+    msg.decode()
+    addr = msg.get_attr("IFLA_ADDRESS")
+    return (mtype, msg["index"], msg.get_attr("IFLA_IFNAME"), msg["flags"],
+            bytes(addr) if addr else None, msg.get_attr("IFLA_OPERSTATE"),
+            msg.get_attr("IFLA_WIRELESS"))
+
+
+def _fields(link):
+    return (link.event, link.index, link.name, link.flags, link.addr, link.operstate,
+            link.wireless)
+
+
+def test_link_messages_read_from_their_bytes_as_pyroute2_decodes_them():
+    # The host kernel's own RTM_NEWLINK messages (a dump: every attribute it
+    # sends, stats and nested AF_SPEC included) ...
+    s = NetlinkSocket(NETLINK_ROUTE, lambda mtype, raw: (mtype, raw))
+    dump = rtnl.ifinfmsg()
+    dump["attrs"] = []
+    try:
+        parts = s.request(dump, rtnl.RTM_GETLINK, NLM_F_DUMP)
+    finally:
+        s.close()
+    assert parts and any(len(raw) > 200 for _, raw in parts)
+    # ... and one with what only a wireless link sends (a wext event, operstate).
+    msg = rtnl.ifinfmsg()
+    msg["index"], msg["flags"] = 7, rtnl.IFF_UP | rtnl.IFF_LOWER_UP
+    msg["attrs"] = [("IFLA_IFNAME", "wlan9"), ("IFLA_ADDRESS", b"\x02\0\0\0\0\x09"),
+                    ("IFLA_WIRELESS", b"\x0c\x00\x19\x8b" + bytes(8)),
+                    ("IFLA_OPERSTATE", rtnl.IF_OPER_DORMANT)]
+    msg.encode()
+    parts.append((rtnl.RTM_NEWLINK, bytes(msg.data)))
+    for mtype, raw in parts:
+        assert _fields(rtnl._decode(mtype, raw)) == _pyroute2_link(mtype, raw)
+    assert rtnl._decode(rtnl.RTM_NEWLINK, bytes(msg.data)).wireless[:4] == b"\x0c\x00\x19\x8b"
+    assert rtnl._decode(rtnl.RTM_NEWLINK, bytes(msg.data)[:30]) is None     # cut short

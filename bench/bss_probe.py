@@ -9,7 +9,8 @@ time, 2 scans a stage, 10 networks as in the bench):
   traced  wispd under tracemalloc (SIGUSR2 dumps a snapshot at every stage):
           what Python objects are retained per BSS, and where allocated;
   malloc  wispd with PYTHONMALLOC=malloc (no pymalloc arenas): whether the
-          RSS slope is Python's small-object allocator keeping pages.
+          RSS slope is Python's small-object allocator keeping pages;
+  default wispd as the bench runs it (--modes picks two of the three).
 
 It prints per stage RSS (heap / anon / file) and, for the traced one, the
 traced total and the allocation sites that grew most; bss_probe.json goes to
@@ -49,8 +50,8 @@ class ProbeStation(gb.FlashStation):
         super().__init__("wispd", iface, name="probe-%s" % mode, debug=False)
         self.mode = mode
         self.snap = snap
-        self.extra_env = ({"WISPD_PROBE_SNAP": snap} if mode == "traced"
-                          else {"PYTHONMALLOC": "malloc"})
+        self.extra_env = {"traced": {"WISPD_PROBE_SNAP": snap},
+                          "malloc": {"PYTHONMALLOC": "malloc"}}.get(mode, {})
 
     def command(self, extra_args=()):
         args = super().command(extra_args)
@@ -86,11 +87,12 @@ def top_growth(old, new, n=15):
     return out
 
 
-def probe(b):
+def probe(b, modes=("traced", "malloc")):
+    """modes: two of traced, malloc, default (as the bench runs it)."""
     nets = b.scale_networks(gb.SCALE_NETS[0])
     snap_base = os.path.join(gb.log_dir(), "probe-tracemalloc")
-    stas = {"traced": ProbeStation(b.radios.ifaces[1], "traced", snap_base),
-            "malloc": ProbeStation(b.radios.ifaces[2], "malloc", snap_base)}
+    stas = {mode: ProbeStation(b.radios.ifaces[1 + i], mode, snap_base)
+            for i, mode in enumerate(modes[:2])}
     aps = []
     stages = {m: [] for m in stas}
     snaps = []
@@ -128,6 +130,8 @@ def probe(b):
         gb.say("probe %s: RSS per BSS over the stages with scale BSSes: %s" % (
             mode, ", ".join("%s %.2f kB" % (k, v) for k, v in out["%s_slope_kb" % mode].items()
                             if v is not None)))
+    if not snaps:
+        return write(out)
     loaded = [tracemalloc.Snapshot.load(p) for p in snaps]
     totals = [traced_total(s) for s in loaded]
     st = stages["traced"]
@@ -141,6 +145,10 @@ def probe(b):
         gb.say("probe traced: %s" % what)
         for g in out[what]:
             gb.say("   %+8d B %+6d  %s" % (g["size_diff"], g["count_diff"], g["site"]))
+    write(out)
+
+
+def write(out):
     outdir = os.environ.get("WISPD_RESULTS") or os.path.dirname(gb.log_dir())
     with open(os.path.join(outdir, "bss_probe.json"), "w") as f:
         json.dump(out, f, indent=1)
@@ -150,6 +158,8 @@ def main(argv):
     import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("--commit", default=None)
+    ap.add_argument("--modes", default="traced,malloc",
+                    help="the two wispds: traced, malloc or default")
     ap.add_argument("--sections", default="",
                     help="bench sections to run afterwards in the same boot (e.g. scale)")
     ns = ap.parse_args(argv)
@@ -157,7 +167,7 @@ def main(argv):
     sections = [x for x in ns.sections.split(",") if x]
     try:
         b.setup()
-        probe(b)
+        probe(b, [m for m in ns.modes.split(",") if m])
         for name in sections:
             gb.say("section %s" % name)
             getattr(b, "sec_" + name)()

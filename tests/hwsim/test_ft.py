@@ -121,7 +121,10 @@ def test_ft_sae_roam_over_the_air(radios, make_ap, make_station, supplicant, tes
     caps = sta.request("GET_CAPABILITY key_mgmt").strip()
     with open(os.path.join(test_logdir, "capability-key_mgmt.txt"), "w") as f:
         f.write(caps + "\n")
-    assert "FT-SAE" in caps.split(), caps
+    # Both list FT-PSK; wpa_supplicant 2.10 leaves FT-SAE out on mac80211 (its
+    # default driver AKM set), although it has just connected with FT-SAE.
+    want = {"FT-PSK", "SAE"} | ({"FT-SAE"} if supplicant == "wispd" else set())
+    assert want <= set(caps.split()), caps
     for target in (other, first):
         mark = os.path.getsize(target.log_path)
         st = roam(sta, target)

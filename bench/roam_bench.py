@@ -289,6 +289,13 @@ class RoamSection:
                 probe.close()
             self.b.stop(kind)
 
+    @staticmethod
+    def drain(sta) -> None:
+        """Drop queued events before a trigger, keeping them in the station's
+        `seen` list (the DISCONNECTED check reads it)."""
+        for msg in sta.mon.pending_events():
+            sta.mon.seen.append(msg.split(">", 1)[1] if msg.startswith("<") else msg)
+
     def current(self, sta, aps):
         st = parse_kv(sta.request("STATUS"))
         if st.get("wpa_state") != "COMPLETED":
@@ -300,7 +307,7 @@ class RoamSection:
         both supplicants get the same preparation (a scan only when missing)."""
         if "bssid=" in sta.request("BSS " + target.bssid):
             return
-        sta.mon.pending_events()
+        self.drain(sta)
         sta.request("SCAN")
         sta.wait_event("CTRL-EVENT-SCAN-RESULTS", timeout=20)
         self.scanned_at = time.monotonic()
@@ -323,7 +330,7 @@ class RoamSection:
                 time.sleep(wait)
             src.events()
         time.sleep(1.0)                  # the last roam's follow-ups settle
-        sta.mon.pending_events()
+        self.drain(sta)
         t0 = time.monotonic()
         probe.watch(dst.iface, dst.bssid, t0)
         self.left_at[src.iface] = t0

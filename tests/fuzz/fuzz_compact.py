@@ -29,7 +29,8 @@ from wispd.control.compact import server as compact
 STABLE_CODES = frozenset(ccodec.ERROR_CODES) - {"internal_error"} | {
     "no_such_network", "invalid_value", "not_set", "busy", "not_connected", "not_attached",
     "interface_disabled", "update_config_disabled", "no_config_file", "save_failed",
-    "config_error", "no_interface"}
+    "config_error", "no_interface", "no_scan", "not_supported", "roam_failed",
+    "neighbor_report_failed"}
 WRITERS = ("save", "networks.apply")
 
 _scalar = (st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1)

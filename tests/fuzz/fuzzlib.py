@@ -26,7 +26,7 @@ CRASHES = os.path.join(HERE, "crashes")
 
 # The unit tests' helpers (fake driver, harness, the test authenticator) are
 # the fuzz targets' helpers too; register the fake driver as their conftest does.
-for p in (HERE, UNIT):
+for p in (HERE, UNIT, os.path.join(UNIT, "rsn")):     # rsn: the test authenticator
     if p not in sys.path:
         sys.path.insert(0, p)
 

@@ -679,3 +679,27 @@ def test_event_fields_travel_typed_not_parsed_from_text(env):
                                        "completed [id=3 id_str=42]")
     assert got["associating"]["data"]["ssid"] == ssid
     assert got["regdom_change"]["data"]["alpha2"] == "00"     # was the int 0 in version 1
+
+
+def test_every_command_error_code_is_documented():
+    """Programs branch on these codes: each one a handler can raise is in
+    docs/control-protocol.md (and so in the compact fuzz target's stable list).
+    The long fuzz run found abort_scan's no_scan missing from both."""
+    import glob
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    raised = set()
+    for path in glob.glob(os.path.join(root, "firmware", "wispd", "**", "*.py"),
+                          recursive=True):
+        with open(path, encoding="utf-8") as f:
+            raised |= set(re.findall(r'CommandError\(\s*"([a-z_]+)"', f.read()))
+    with open(os.path.join(root, "docs", "control-protocol.md"), encoding="utf-8") as f:
+        doc = f.read()
+    section = doc[doc.index("Errors of an operation itself"):]
+    section = section[:section.index("\n\n")]
+    # the protocol's own codes (the table above that paragraph) count too
+    from wispd.control.compact import codec as ccodec
+    documented = set(re.findall(r"`([a-z_]+)`", section)) | set(ccodec.ERROR_CODES)
+    assert "no_such_network" in raised and "no_scan" in raised
+    assert sorted(raised - documented) == []

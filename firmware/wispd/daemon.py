@@ -20,7 +20,7 @@ from wispd.control.wpactrl import events as wpactrl_events
 from wispd.core import notify as nt
 from wispd.control.wpactrl.server import TextControl, make_ctrl_dir
 from wispd.drivers.ops import DriverInitError, driver_class
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.core.station import Interface
 
 log = logging.getLogger("wispd")

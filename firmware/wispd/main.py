@@ -309,7 +309,7 @@ def _run(o, log, locks):
     from wispd.platform.eloop import Eloop
     from wispd.daemon import Daemon
     from wispd.drivers.ops import DriverError
-    from wispd.config.fields import ConfigError
+    from wispd.config.values import ConfigError
 
     if o.provision and o.interfaces and o.interfaces[0].conf:
         # A bad file is reported and changes nothing: start on the old config.

@@ -30,8 +30,8 @@ The rules:
      - wispd.control.*: the command table (control.commands) and each other's
        socket and text helpers;
      - wispd.core.notify: the typed notifications they render;
-     - wispd.config.fields and wispd.config.ssidtext: value syntax and the text
-       form of SSIDs;
+     - wispd.config.fields, wispd.config.values and wispd.config.ssidtext: value
+       syntax and the text form of SSIDs;
      - wispd.rsn.defs: suite and key numbers;
      - wispd.platform.*: sockets, eloop, log;
      - wispd itself (the version).
@@ -70,7 +70,7 @@ INTERPRETER_HASHES = frozenset(("_md5", "_sha1", "_sha2", "_sha256", "_sha512"))
 
 CODEC_PACKAGES = ("wispd.control.wpactrl", "wispd.control.compact")
 CODEC_MAY_IMPORT = ("wispd.control", "wispd.core.notify", "wispd.config.fields",
-                    "wispd.config.ssidtext", "wispd.rsn.defs", "wispd.platform")
+                    "wispd.config.values", "wispd.config.ssidtext", "wispd.rsn.defs", "wispd.platform")
 
 
 def within(module, package):

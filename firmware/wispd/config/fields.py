@@ -1,4 +1,5 @@
-"""Field tables, value validators and line rules for wpa_supplicant.conf.
+"""Field tables and value validators for wpa_supplicant.conf (the string,
+integer and line rules they are built from live in values.py).
 
 Every value is kept as the raw text wpa_supplicant itself would write for it
 (its "canonical" form), so GET_NETWORK, SAVE_CONFIG and a re-read all agree.
@@ -13,181 +14,9 @@ from __future__ import annotations
 
 import re
 
-
-class ConfigError(ValueError):
-    """A configuration value, line or file is not acceptable.
-
-    For file errors str() is "FILE:LINE: what is wrong"; for a single value
-    (SET_NETWORK, SET) it is just "what is wrong".
-    """
-
-
-SSID_MAX_LEN = 32
-PMK_LEN = 32
-
-# --- strings -----------------------------------------------------------------
-
-_HEX_RE = re.compile(r"[0-9a-fA-F]*\Z")
-
-
-def printf_decode(text: str) -> bytes:
-    """Decode the P"..." escapes wpa_supplicant understands (printf_decode)."""
-    out = bytearray()
-    raw = text.encode("utf-8", "surrogateescape")
-    i, n = 0, len(raw)
-    while i < n:
-        c = raw[i]
-        if c != 0x5C:  # not a backslash
-            out.append(c)
-            i += 1
-            continue
-        i += 1
-        if i >= n:
-            break
-        e = chr(raw[i])
-        simple = {"\\": 0x5C, '"': 0x22, "n": 0x0A, "r": 0x0D, "t": 0x09, "e": 0x1B}
-        if e in simple:
-            out.append(simple[e])
-            i += 1
-        elif e == "x":
-            i += 1
-            digits = b""
-            while i < n and len(digits) < 2 and chr(raw[i]) in "0123456789abcdefABCDEF":
-                digits += raw[i:i + 1]
-                i += 1
-            if digits:
-                out.append(int(digits, 16))
-        elif e in "01234567":
-            digits = b""
-            while i < n and len(digits) < 3 and chr(raw[i]) in "01234567":
-                digits += raw[i:i + 1]
-                i += 1
-            out.append(int(digits, 8) & 0xFF)
-        # any other escape is dropped, as wpa_supplicant does
-    return bytes(out)
-
-
-def decode_string(value: str, name: str) -> bytes:
-    """Bytes of a "quoted", P"escaped" or hex string value."""
-    if value.startswith('"'):
-        end = value.rfind('"')
-        if end == 0 or end != len(value) - 1:
-            raise ConfigError("invalid %s: unterminated quoted string" % name)
-        return value[1:end].encode("utf-8", "surrogateescape")
-    if value.startswith('P"'):
-        end = value.rfind('"')
-        if end == 1 or end != len(value) - 1:
-            raise ConfigError("invalid %s: unterminated P\"\" string" % name)
-        return printf_decode(value[2:end])
-    if len(value) % 2 or not _HEX_RE.match(value):
-        # Error texts end up in logs and replies: a mistyped secret stays hidden.
-        shown = "" if name in SECRET_FIELDS else " '%s'" % value
-        raise ConfigError("invalid %s%s: expected \"text\", P\"escaped\" or an even number "
-                          "of hex digits" % (name, shown))
-    return bytes.fromhex(value)
-
-
-def encode_string(data: bytes) -> str:
-    """wpa_supplicant's writer: quoted when all bytes are printable ASCII, else hex.
-    Hex also when the quoted form would not read back: the reader takes
-    `ssid="a"#b"` as `"a"` and a comment (a fuzz target caught it)."""
-    if any(b < 32 or b >= 127 for b in data) or not _quoted_reads_back(data):
-        return data.hex()
-    return '"' + data.decode("ascii") + '"'
-
-
-def _quoted_reads_back(data: bytes) -> bool:
-    """The reader starts a comment at a '#' outside "quote pairs", which inside
-    a quoted value is a '#' after an odd number of '"' in the value."""
-    quotes = 0
-    for b in data:
-        if b == 0x22:
-            quotes += 1
-        elif b == 0x23 and quotes % 2:
-            return False
-    return True
-
-
-def _string_field(name: str, max_len: int = 0, min_len: int = 0):
-    def check(value: str):
-        if value == "NULL":
-            return None
-        data = decode_string(value, name)
-        if min_len and len(data) < min_len:
-            raise ConfigError("too short %s (len=%d min_len=%d)" % (name, len(data), min_len))
-        if max_len and len(data) > max_len:
-            raise ConfigError("too long %s (len=%d max_len=%d)" % (name, len(data), max_len))
-        return encode_string(data)
-    return check
-
-
-# --- lines ---------------------------------------------------------------------
-
-def clean_line(line: str):
-    """wpa_config_get_line: strip, drop comments outside double quotes."""
-    pos = line.lstrip(" \t\r")
-    if not pos or pos[0] in "#\n":
-        return None
-    end = pos.find("#")
-    start = 0
-    while end >= 0:
-        q = pos.find('"', start)
-        if q < 0 or q > end:
-            break
-        q2 = pos.find('"', q + 1)
-        if q2 < 0:
-            break
-        start = q2 + 1
-        if start > end:
-            end = pos.find("#", start)
-    if end >= 0:
-        pos = pos[:end]
-    pos = pos.rstrip("\n \t\r")
-    return pos or None
-
-
-def check_reads_back(name: str, raw: str) -> str:
-    """A value set by SET_NETWORK, SET or provisioning must read back the same
-    from the file the writer makes: the reader drops a '#' comment outside
-    quotes and blanks at the end of a line.  Without this check a passphrase
-    like `ab"#cdefgh` was accepted, and SAVE_CONFIG wrote a file that no longer
-    loaded (caught by the control fuzz target)."""
-    line = "%s=%s" % (name, raw)
-    if clean_line(line) != line:
-        raise ConfigError("invalid %s value: it would not read back from the file "
-                          "(a '#' outside quotes, or blanks at the end)" % name)
-    return raw
-
-
-# --- integers ----------------------------------------------------------------
-
-_INT_RE = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\Z")
-
-
-def parse_int(value: str, name: str) -> int:
-    """strtol(value, &end, 0) with nothing left over, like wpa_supplicant."""
-    m = _INT_RE.match(value)
-    if not m:
-        raise ConfigError('invalid number "%s" for %s' % (value, name))
-    digits = m.group(2)
-    if digits[:2] in ("0x", "0X"):
-        n = int(digits, 16)
-    elif digits[0] == "0":
-        n = int(digits, 8)
-    else:
-        n = int(digits)
-    return -n if m.group(1) == "-" else n
-
-
-def _int_field(name: str, lo=None, hi=None):
-    def check(value: str):
-        n = parse_int(value, name)
-        if lo is not None and n < lo:
-            raise ConfigError("too small %s (value=%d min_value=%d)" % (name, n, lo))
-        if hi is not None and n > hi:
-            raise ConfigError("too large %s (value=%d max_value=%d)" % (name, n, hi))
-        return str(n)
-    return check
+from wispd.config.values import (
+    HEX_RE, PMK_LEN, SSID_MAX_LEN, ConfigError, decode_string, encode_string, int_field,
+    string_field)
 
 
 # --- token lists ---------------------------------------------------------------
@@ -250,7 +79,7 @@ def check_psk(value: str):
         if any(not 32 <= ord(c) <= 126 for c in phrase):
             raise ConfigError("invalid passphrase character (printable ASCII only)")
         return value
-    if len(value) != 2 * PMK_LEN or not _HEX_RE.match(value):
+    if len(value) != 2 * PMK_LEN or not HEX_RE.match(value):
         raise ConfigError("invalid psk: expected \"passphrase\" or 64 hex digits")
     return value.lower()
 
@@ -295,11 +124,11 @@ def check_bgscan(value: str):
 
 # Supported network fields, in the order wpa_supplicant writes them.
 NETWORK_FIELDS = {
-    "ssid": _string_field("ssid", SSID_MAX_LEN),
-    "scan_ssid": _int_field("scan_ssid", 0, 1),
+    "ssid": string_field("ssid", SSID_MAX_LEN),
+    "scan_ssid": int_field("scan_ssid", 0, 1),
     "bssid": check_bssid,
     "psk": check_psk,
-    "sae_password": _string_field("sae_password"),
+    "sae_password": string_field("sae_password"),
     "proto": _token_field("proto", PROTO_TOKENS, aliases={"WPA2": "RSN"}),
     "key_mgmt": _token_field("key_mgmt", KEY_MGMT_TOKENS),
     "pairwise": _token_field("pairwise", PAIRWISE_TOKENS, kind="cipher"),
@@ -307,20 +136,13 @@ NETWORK_FIELDS = {
     "group": _token_field("group", GROUP_TOKENS, kind="cipher", dropped=("WEP104", "WEP40")),
     "scan_freq": _freqs_field("scan_freq"),
     "freq_list": _freqs_field("freq_list"),
-    "priority": _int_field("priority"),
-    "disabled": _int_field("disabled", 0, 2),
+    "priority": int_field("priority"),
+    "disabled": int_field("disabled", 0, 2),
     # A plain string field (quoted, P"" or hex); wpa_cli exports it as WPA_ID_STR.
-    "id_str": _string_field("id_str"),
-    "ieee80211w": _int_field("ieee80211w", 0, 2),
+    "id_str": string_field("id_str"),
+    "ieee80211w": int_field("ieee80211w", 0, 2),
     "bgscan": check_bgscan,
 }
-
-# Fields whose value GET_NETWORK never reveals (wpa_supplicant's *_KEY fields).
-SECRET_FIELDS = frozenset((
-    "psk", "sae_password", "password", "machine_password", "private_key_passwd",
-    "private_key2_passwd", "machine_private_key_passwd", "pin", "pin2", "machine_pin",
-    "wep_key0", "wep_key1", "wep_key2", "wep_key3", "mka_cak", "mka_ckn",
-))
 
 # Network keys hostap 2.10 knows and wispd does not implement: kept verbatim.
 UNSUPPORTED_NETWORK_FIELDS = frozenset("""
@@ -378,28 +200,28 @@ def check_eap(value: str):
 def check_eap_password(value: str):
     """password="text" or password=hash:<32 hex digits> (the NT hash)."""
     if value.startswith("hash:"):
-        if len(value) != 37 or not _HEX_RE.match(value[5:]):
+        if len(value) != 37 or not HEX_RE.match(value[5:]):
             raise ConfigError("invalid password: hash: needs 32 hex digits")
         return "hash:" + value[5:].lower()
-    return _string_field("password")(value)
+    return string_field("password")(value)
 
 
 EAP_FIELDS = {
     "eap": check_eap,
-    "identity": _string_field("identity"),
-    "anonymous_identity": _string_field("anonymous_identity"),
+    "identity": string_field("identity"),
+    "anonymous_identity": string_field("anonymous_identity"),
     "password": check_eap_password,
-    "ca_cert": _string_field("ca_cert"),
-    "client_cert": _string_field("client_cert"),
-    "private_key": _string_field("private_key"),
-    "private_key_passwd": _string_field("private_key_passwd"),
-    "altsubject_match": _string_field("altsubject_match"),
-    "domain_suffix_match": _string_field("domain_suffix_match"),
-    "domain_match": _string_field("domain_match"),
-    "phase1": _string_field("phase1"),
-    "phase2": _string_field("phase2"),
-    "fragment_size": _int_field("fragment_size", 100, 16384),
-    "eapol_flags": _int_field("eapol_flags", 0, 3),
+    "ca_cert": string_field("ca_cert"),
+    "client_cert": string_field("client_cert"),
+    "private_key": string_field("private_key"),
+    "private_key_passwd": string_field("private_key_passwd"),
+    "altsubject_match": string_field("altsubject_match"),
+    "domain_suffix_match": string_field("domain_suffix_match"),
+    "domain_match": string_field("domain_match"),
+    "phase1": string_field("phase1"),
+    "phase2": string_field("phase2"),
+    "fragment_size": int_field("fragment_size", 100, 16384),
+    "eapol_flags": int_field("eapol_flags", 0, 3),
 }
 NETWORK_FIELDS.update(EAP_FIELDS)
 UNSUPPORTED_NETWORK_FIELDS = UNSUPPORTED_NETWORK_FIELDS - frozenset(EAP_FIELDS)
@@ -462,20 +284,20 @@ def check_autoscan(value: str):
 # BSS of the network is looked for, the CQM hysteresis, and how much better
 # (dB) a candidate must be (0: wpa_supplicant's table by signal level).
 ROAM_FIELDS = {
-    "roam_threshold": _int_field("roam_threshold", -120, 0),
-    "roam_hysteresis": _int_field("roam_hysteresis", 0, 30),
-    "roam_min_diff": _int_field("roam_min_diff", 0, 60),
+    "roam_threshold": int_field("roam_threshold", -120, 0),
+    "roam_hysteresis": int_field("roam_hysteresis", 0, 30),
+    "roam_min_diff": int_field("roam_min_diff", 0, 60),
 }
 
 
 GLOBAL_FIELDS = {
     "ctrl_interface": check_ctrl_interface,
     "ctrl_interface_group": _check_plain("ctrl_interface_group"),
-    "update_config": _int_field("update_config", 0, 1),
+    "update_config": int_field("update_config", 0, 1),
     "country": check_country,
-    "ap_scan": _int_field("ap_scan", 0, 2),
+    "ap_scan": int_field("ap_scan", 0, 2),
     "autoscan": check_autoscan,
-    "sae_pwe": _int_field("sae_pwe", 0, 3),
+    "sae_pwe": int_field("sae_pwe", 0, 3),
     "bgscan": check_bgscan,
     **ROAM_FIELDS,
 }

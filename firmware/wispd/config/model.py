@@ -13,8 +13,8 @@ import logging
 
 from wispd.config.fields import (
     DEFAULT_GROUP, DEFAULT_KEY_MGMT, DEFAULT_PAIRWISE, DEFAULT_PROTO, GLOBAL_FIELDS,
-    NETWORK_FIELDS, SECRET_FIELDS, UNSUPPORTED_GLOBAL_FIELDS, UNSUPPORTED_NETWORK_FIELDS,
-    ConfigError, check_reads_back, decode_string, parse_ctrl_interface)
+    NETWORK_FIELDS, UNSUPPORTED_GLOBAL_FIELDS, UNSUPPORTED_NETWORK_FIELDS, parse_ctrl_interface)
+from wispd.config.values import SECRET_FIELDS, ConfigError, check_reads_back, decode_string
 
 __all__ = ["Config", "ConfigError", "Network", "warn_unsupported"]
 

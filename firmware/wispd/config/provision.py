@@ -25,7 +25,7 @@ import sys
 import time
 
 from wispd.config import wpaconf
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.config.model import Config
 from wispd.config.provisionfile import (
     DEFAULT_CTRL_DIR, PSK_AKMS, ProvisionError, load, parse, sha256_hex)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.config.model import Config, Network
 from wispd.config.provisioneap import EAP_KEYS, check_eap_network, parse_eap
 

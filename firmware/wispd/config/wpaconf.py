@@ -6,7 +6,7 @@ fields.py's, shared with the model's check that every value reads back.
 
 from __future__ import annotations
 
-from wispd.config.fields import ConfigError, clean_line
+from wispd.config.values import ConfigError, clean_line
 from wispd.config.model import Config, Network, warn_unsupported
 from wispd.platform.durable import DirSyncError, write_atomic
 

@@ -1,7 +1,7 @@
 """Command handlers for the configuration as a whole: its global settings
 (GET, SET) and its file (SAVE_CONFIG, RECONFIGURE)."""
 
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.control.errors import CommandError
 
 

@@ -1,7 +1,7 @@
 """802.1X/EAP control operations: CTRL-RSP-<field>-<id>:<value>, the answer
 to a CTRL-REQ-<field> event (wpa_cli's `password <id> <value>`)."""
 
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.control.errors import CommandError
 from wispd.control.ops_network import get_network_or_fail
 

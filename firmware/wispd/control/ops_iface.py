@@ -6,7 +6,7 @@ STATUS-DRIVER (what the driver knows of the interface, in wpa_supplicant
 import logging
 
 from wispd.config import wpaconf
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.control.capability import capability
 from wispd.control.errors import CommandError
 from wispd.control.mactext import mac_txt

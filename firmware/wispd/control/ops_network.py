@@ -1,7 +1,7 @@
 """Command handlers for an interface's network list: LIST/ADD/SET/GET/REMOVE/
 ENABLE/DISABLE/SELECT_NETWORK and the compact protocol's networks.apply."""
 
-from wispd.config.fields import ConfigError
+from wispd.config.values import ConfigError
 from wispd.control.errors import CommandError
 from wispd.core import notify
 

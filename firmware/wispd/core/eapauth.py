@@ -18,7 +18,7 @@ OpenSSL) when the server proposes one.
 
 import logging
 
-from wispd.config.fields import ConfigError, decode_string
+from wispd.config.values import ConfigError, decode_string
 from wispd.core import notify as nt
 from wispd.core import security
 from wispd.platform import log as wlog

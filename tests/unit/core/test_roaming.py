@@ -36,7 +36,7 @@ def test_bgscan_parse():
 
 
 def test_bgscan_config_is_checked(tmp_path):
-    from wispd.config.fields import ConfigError
+    from wispd.config.values import ConfigError
     from wispd.config.wpaconf import parse
     c = parse('bgscan="simple:5:-40:0"\nroam_threshold=-40\n'
               'network={\n\tssid="a"\n\tbgscan="simple:1:-50:10"\n}\n', "t")

@@ -7,7 +7,7 @@ whether the command may run there is the server's to decide
 formatter (control/wpactrl/reply.py).
 """
 
-from wispd.config.fields import SECRET_FIELDS
+from wispd.config.values import SECRET_FIELDS
 from wispd.control import commands
 
 MAX_REQUEST = 8192

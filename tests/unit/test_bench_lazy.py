@@ -72,12 +72,15 @@ def test_sae_code_loads_only_for_an_sae_network():
 # own _sha1/_sha256/_md5); asyncio, dataclasses, argparse, subprocess, json and
 # multiprocessing are large and not needed; pyroute2's nl80211/generic/iproute
 # modules bring its sockets (the shim in platform/netlink.py keeps to its
-# message base classes).  logging, re, enum and typing are still on the path:
+# message base classes); importlib (the shim finds pyroute2 itself) and runpy
+# (an image starts the entry-point script, not `python -m`) cost a module
+# each under TCG.  logging, re, enum and typing are still on the path:
 # pyroute2.netlink imports logging and typing itself (docs/benchmarks.md).
 START_PATH_NEVER = ("getopt", "gettext", "locale", "argparse", "optparse", "hashlib", "_hashlib",
                     "hmac", "ssl", "asyncio", "dataclasses", "subprocess", "json",
                     "multiprocessing", "msgpack", "pyroute2.netlink.nl80211",
-                    "pyroute2.netlink.generic", "pyroute2.iproute", "pyroute2.config")
+                    "pyroute2.netlink.generic", "pyroute2.iproute", "pyroute2.config",
+                    "importlib", "importlib.machinery", "importlib.util", "runpy")
 
 
 def test_start_path_leaves_out_what_it_does_not_need():

@@ -64,6 +64,17 @@ IMPORTS = ("import wispd.main, wispd.daemon, wispd.platform.eloop, wispd.drivers
 IMPORTS_TIMED = ("import time, sys; t0 = time.perf_counter(); c0 = time.process_time(); "
                  + IMPORTS + "; print(time.perf_counter() - t0, time.process_time() - c0, "
                  "len(sys.modules))")
+# The share of those imports that pyroute2's message classes cost: with what
+# wispd imports anyway loaded first (the stdlib modules any daemon of its kind
+# needs), the CPU of `logging` and of pyroute2.netlink (through wispd's shim,
+# which is what imports them: pyroute2.netlink imports logging, typing,
+# threading and traceback itself).  What taking pyroute2 off the start path
+# would save, measured (docs/benchmarks.md, issue 14).
+PYROUTE2_TIMED = (
+    "import time; import socket, select, struct, os, errno, re, types, gc, fcntl, signal, "
+    "selectors, collections, functools; c0 = time.process_time(); "
+    "import wispd.platform.netlink as n; n.pyroute2_netlink(); "
+    "print(time.process_time() - c0)")
 
 
 def flash_env(kind):
@@ -307,10 +318,26 @@ class Bench:
             sta.stop()
         time.sleep(0.3)
 
-    @staticmethod
-    def wait_connected_at(sta, timeout=180.0):
-        """monotonic time of CTRL-EVENT-CONNECTED (or of the first STATUS that
-        says COMPLETED if the event came before the monitor attached)."""
+    # How many connects were COMPLETED before the bench's monitor attached
+    # (their time is an upper bound: when STATUS said so), by supplicant.
+    completed_before_attach = {}
+
+    @classmethod
+    def wait_connected_at(cls, sta, timeout=180.0):
+        """monotonic time of CTRL-EVENT-CONNECTED.  Station.start() returns with
+        the monitor attached, so a later event is never missed; one STATUS right
+        away catches a connect that was over before that (then the time is an
+        upper bound, and counted in completed_before_attach).  The STATUS poll
+        below is only a safety net: without the first check, an event before
+        the attach was read up to one wait_event timeout late."""
+        if parse_kv(sta.request("STATUS")).get("wpa_state") == "COMPLETED":
+            now = time.monotonic()
+            # Take the event off the monitor if it came after the attach (a
+            # later wait must not find it); if it did not, count the upper bound.
+            if sta.wait_event("CTRL-EVENT-CONNECTED", timeout=0.05) is None:
+                n = cls.completed_before_attach.get(sta.kind, 0)
+                cls.completed_before_attach[sta.kind] = n + 1
+            return now
         deadline = time.monotonic() + timeout
         while True:
             ev = sta.wait_event("CTRL-EVENT-CONNECTED", timeout=0.5)
@@ -351,7 +378,7 @@ class Bench:
     # -- sections
     def sec_startup(self):
         bare, imports, starts = [], [], {k: [] for k in KINDS}
-        imports_cpu, imports_mods, bare_cpu = [], [], []
+        imports_cpu, imports_mods, bare_cpu, pyroute2_cpu = [], [], [], []
         env = flash_env("wispd")
         for _ in range(max(3, self.reps)):
             t0 = time.monotonic()
@@ -364,6 +391,9 @@ class Bench:
             imports.append(float(out[0]))
             imports_cpu.append(float(out[1]))
             imports_mods.append(int(out[2]))
+            pyroute2_cpu.append(float(subprocess.run(
+                [PY, "-c", PYROUTE2_TIMED], check=True, env=env, stdout=subprocess.PIPE,
+                text=True).stdout.split()[0]))
             for kind in KINDS:
                 starts[kind].append(self._time_to_ping(kind))
         # The imports of a real start, up to COMPLETED (cold), as
@@ -397,6 +427,8 @@ class Bench:
                                    stdout=subprocess.PIPE, text=True).stdout.strip()
         self.row("startup", "  modules loaded by them (bare interpreter: %s)" % bare_mods, "n",
                  imports_mods, None)
+        self.row("startup", "  of their CPU: logging + pyroute2.netlink (nl80211 messages)", "s",
+                 pyroute2_cpu, None)
         self.row("startup", "imports on the way to COMPLETED (-X importtime)", "s", path_s,
                  None)
         self.row("startup", "  modules imported by COMPLETED", "n", path_mods, None)
@@ -934,6 +966,9 @@ def main(argv=None):
         "Bare interpreter: the venv python running `import time; time.sleep()`, alive "
         "during the whole run (so PSS shares pages the same way); start-up bare is `-c pass`.",
         "Wake-ups: voluntary+nonvoluntary context switches (/proc/PID/task/*/status).",
+        "Connects already COMPLETED when the bench's monitor attached (their time is when "
+        "STATUS said so, an upper bound): %s." % (", ".join(
+            "%s %d" % kv for kv in sorted(Bench.completed_before_attach.items())) or "none"),
         "Selection: wispd.selection.select timed in the bench process on the daemon's "
         "config file and the BSS table read back through BSS <bssid> (IEs included).",
     ]

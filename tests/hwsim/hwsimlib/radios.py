@@ -128,8 +128,10 @@ def kill_strays(timeout: float = 5.0) -> list:
         except OSError:
             continue
         name = os.path.basename(argv[0].decode(errors="replace"))
-        # "python -m wispd ..." exactly (not e.g. "pytest ... --supplicant wispd")
-        wispd = name.startswith("python") and argv[1:3] == [b"-m", b"wispd"]
+        # "python -m wispd ..." or "python .../bin/wispd ..." (the bench's
+        # entry-point script), not e.g. "pytest ... --supplicant wispd"
+        wispd = name.startswith("python") and (argv[1:3] == [b"-m", b"wispd"]
+                                               or argv[1:2] != [] and argv[1].endswith(b"/bin/wispd"))
         if name in STRAY_NAMES or wispd:
             try:
                 os.kill(int(pid), 9)

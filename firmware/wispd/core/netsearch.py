@@ -10,6 +10,7 @@ its own: this one is the search, the station is policy and event dispatch.
 """
 
 from wispd.core import notify as nt
+from wispd.core import security
 from wispd.core import selection
 from wispd.core import states as S
 from wispd.core.scanner import Scanner
@@ -49,6 +50,13 @@ class NetworkSearch:
     def after_loss(self):
         """The link went down: the AP we lost is probably still on its channel."""
         self.request(self.scheduler.link_lost())
+
+    def scan_in_flight(self):
+        """A scan of ours was triggered: until its results the CPU is free, so
+        a PSK the coming handshake needs is derived now (security.prepare_psk)."""
+        iface = self.iface
+        if iface.wpa_state == S.SCANNING and not iface.disconnected_by_user:
+            security.prepare_psk([n for n in iface.config.networks if iface.available(n)])
 
     # ------------------------------------------------------------------ results
     def scan_results(self, plan):

@@ -148,6 +148,7 @@ class Scanner:
         if self.states.state in (S.DISCONNECTED, S.INACTIVE):
             self.states.move(S.SCANNING)
         self.notify(nt.ScanStarted(plan.scan_id))
+        owner.scan_in_flight()
 
     def _take_cache(self, work, plan):
         """The first step of a cold start: what the kernel saw lately (another

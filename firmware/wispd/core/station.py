@@ -182,6 +182,9 @@ class Interface:
     def scan_allowed(self):
         return self.wpa_state != S.INTERFACE_DISABLED and not self.tkip.active
 
+    def scan_in_flight(self):
+        self.search.scan_in_flight()
+
     def scan_results(self, plan):
         self.search.scan_results(plan)
 

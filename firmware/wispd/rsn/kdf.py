@@ -46,7 +46,7 @@ from wispd.rsn.defs import (
 
 __all__ = ["Hmac", "hmac_md5", "hmac_sha1", "hmac_sha256", "hmac_sha384",
            "sha1", "sha256", "sha384", "pbkdf2_sha1", "passphrase_to_psk",
-           "clear_psk_cache", "prf_sha1", "kdf_sha256", "kdf_sha384", "kdf",
+           "psk_derived", "clear_psk_cache", "prf_sha1", "kdf_sha256", "kdf_sha384", "kdf",
            "Ptk", "derive_ptk", "ptk_lengths", "pmkid", "akm_uses_sha256"]
 
 # name -> (constructor, block size, digest size)
@@ -176,6 +176,17 @@ def passphrase_to_psk(passphrase, ssid):
             _PSK_CACHE.pop(next(iter(_PSK_CACHE)))
         _PSK_CACHE[cache_key] = psk
     return psk
+
+
+def psk_derived(passphrase, ssid):
+    """Whether passphrase_to_psk would answer from its cache: True, False, or
+    None when it would not, and the cache is full (deriving one more would
+    push an older PSK out)."""
+    if isinstance(passphrase, str):
+        passphrase = passphrase.encode("utf-8")
+    if (bytes(passphrase), _b(ssid)) in _PSK_CACHE:
+        return True
+    return None if len(_PSK_CACHE) >= _PSK_CACHE_MAX else False
 
 
 def clear_psk_cache():

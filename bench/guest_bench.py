@@ -72,9 +72,12 @@ IMPORTS_TIMED = ("import time, sys; t0 = time.perf_counter(); c0 = time.process_
 # would save, measured (docs/benchmarks.md, issue 14).
 PYROUTE2_TIMED = (
     "import time; import socket, select, struct, os, errno, re, types, gc, fcntl, signal, "
-    "selectors, collections, functools; c0 = time.process_time(); "
-    "import wispd.platform.netlink as n; n.pyroute2_netlink(); "
-    "print(time.process_time() - c0)")
+    "selectors, collections, functools, heapq\n"
+    "def rss():\n"
+    "    return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])\n"
+    "r0 = rss(); c0 = time.process_time()\n"
+    "import wispd.platform.netlink as n; n.pyroute2_netlink()\n"
+    "print(time.process_time() - c0, rss() - r0)")
 
 
 def flash_env(kind):
@@ -378,7 +381,7 @@ class Bench:
     # -- sections
     def sec_startup(self):
         bare, imports, starts = [], [], {k: [] for k in KINDS}
-        imports_cpu, imports_mods, bare_cpu, pyroute2_cpu = [], [], [], []
+        imports_cpu, imports_mods, bare_cpu, pyroute2_cpu, pyroute2_rss = [], [], [], [], []
         env = flash_env("wispd")
         for _ in range(max(3, self.reps)):
             t0 = time.monotonic()
@@ -391,9 +394,10 @@ class Bench:
             imports.append(float(out[0]))
             imports_cpu.append(float(out[1]))
             imports_mods.append(int(out[2]))
-            pyroute2_cpu.append(float(subprocess.run(
-                [PY, "-c", PYROUTE2_TIMED], check=True, env=env, stdout=subprocess.PIPE,
-                text=True).stdout.split()[0]))
+            out = subprocess.run([PY, "-c", PYROUTE2_TIMED], check=True, env=env,
+                                 stdout=subprocess.PIPE, text=True).stdout.split()
+            pyroute2_cpu.append(float(out[0]))
+            pyroute2_rss.append(int(out[1]))
             for kind in KINDS:
                 starts[kind].append(self._time_to_ping(kind))
         # The imports of a real start, up to COMPLETED (cold), as
@@ -429,6 +433,7 @@ class Bench:
                  imports_mods, None)
         self.row("startup", "  of their CPU: logging + pyroute2.netlink (nl80211 messages)", "s",
                  pyroute2_cpu, None)
+        self.row("startup", "  the RSS those two add", "kB", pyroute2_rss, None)
         self.row("startup", "imports on the way to COMPLETED (-X importtime)", "s", path_s,
                  None)
         self.row("startup", "  modules imported by COMPLETED", "n", path_mods, None)

@@ -18,7 +18,6 @@ While the signal is good nothing here wakes up (bgscan's long pace at most).
 import logging
 
 from wispd.core import bgscan
-from wispd.core import btm
 from wispd.core import notify as nt
 from wispd.core import roam
 from wispd.core import selection
@@ -26,7 +25,6 @@ from wispd.core import states as S
 from wispd.core.bss import mac_txt
 from wispd.core.scanning import ScanRequest
 from wispd.drivers.ops import DriverError
-from wispd.rsn import wnm
 
 log = logging.getLogger("wispd.station")
 
@@ -211,6 +209,11 @@ class LinkMonitor:
     # ------------------------------------------------------------------ 802.11v
     def action_frame(self, event):
         """An Action frame from the kernel: a BTM request from our AP is handled."""
+        # 802.11v's modules load with the first Action frame, not at start:
+        # a connect does not need them (issue 14: every module on the start
+        # path is CPU and RSS).
+        from wispd.core import btm
+        from wispd.rsn import wnm
         iface = self.iface
         conn = iface.connection
         if not wnm.is_btm_request(event.data or b""):
@@ -239,6 +242,8 @@ class LinkMonitor:
         iface.request_scan(ScanRequest(0, freqs, manual=True))
 
     def _btm_answer(self):
+        from wispd.core import btm         # loaded by action_frame() already
+        from wispd.rsn import wnm
         self.eloop.cancel_timeout(self._btm_answer)
         pending, self.btm = self.btm, None
         iface = self.iface

@@ -26,7 +26,6 @@ from wispd.core import notify as nt
 from wispd.core import states as S
 from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
-from wispd.core.countermeasures import TkipCountermeasures
 from wispd.core.linkmonitor import LinkMonitor
 from wispd.core.neighbors import NeighborReports
 from wispd.core.netsearch import NetworkSearch
@@ -65,7 +64,7 @@ class Interface:
         self.connection = None
         self.connect_work = None
         self.disconnected_by_user = False
-        self.tkip = TkipCountermeasures(eloop, self._notify, self._leave, self._countermeasures_over)
+        self.tkip = None    # TkipCountermeasures, made by the first Michael MIC failure
         self.l2 = None
         self.link = LinkMonitor(self)   # CQM, beacon loss, bgscan, roaming (issue 17)
         self.neighbors = NeighborReports(self)   # 802.11k, the roam scans' channels
@@ -163,7 +162,8 @@ class Interface:
         except DriverError:
             pass
         self.scanner.cancel()
-        self.tkip.cancel()
+        if self.tkip is not None:
+            self.tkip.cancel()
         self._drop_connection()
         if self.l2 is not None:
             self.l2.close()
@@ -180,7 +180,7 @@ class Interface:
         return self.search.pending()
 
     def scan_allowed(self):
-        return self.wpa_state != S.INTERFACE_DISABLED and not self.tkip.active
+        return self.wpa_state != S.INTERFACE_DISABLED and not (self.tkip and self.tkip.active)
 
     def scan_in_flight(self):
         self.search.scan_in_flight()
@@ -355,6 +355,12 @@ class Interface:
     def _on_MichaelMicFailure(self, event):
         log.warning("%s: Michael MIC failure (%s)", self.ifname,
                     "pairwise" if event.unicast else "group")
+        if self.tkip is None:
+            # Loaded on demand: only a TKIP network can see one (issue 14: a
+            # module less on the start path).
+            from wispd.core.countermeasures import TkipCountermeasures
+            self.tkip = TkipCountermeasures(self.eloop, self._notify, self._leave,
+                                            self._countermeasures_over)
         self.tkip.mic_failure()
 
     def _on_BeaconLoss(self, event):

@@ -21,6 +21,7 @@ peer sees anyway; SAE does its secret-dependent work on integers elsewhere.
 """
 
 import struct
+from array import array
 
 from _operator import _compare_digest as ct_equal  # what hmac.compare_digest uses
 
@@ -70,10 +71,14 @@ def _build_tables():
         td0[a] = (mul(si, 14) << 24) | (mul(si, 9) << 16) | (mul(si, 13) << 8) | mul(si, 11)
 
     def ror(t, n):
-        return [((w >> n) | (w << (32 - n))) & 0xFFFFFFFF for w in t]
+        return array("I", [((w >> n) | (w << (32 - n))) & 0xFFFFFFFF for w in t])
 
-    return (sbox, inv_sbox, te0, ror(te0, 8), ror(te0, 16), ror(te0, 24),
-            td0, ror(td0, 8), ror(td0, 16), ror(td0, 24))
+    # Kept as bytes and 32-bit arrays, not lists of ints: a list holds a
+    # separate int object for every word (~110 kB for the ten tables, resident
+    # for the daemon's life), the arrays ~10 kB.  A lookup then makes an int,
+    # which the few blocks of a key unwrap or a MIC do not notice.
+    return (bytes(sbox), bytes(inv_sbox), array("I", te0), ror(te0, 8), ror(te0, 16),
+            ror(te0, 24), array("I", td0), ror(td0, 8), ror(td0, 16), ror(td0, 24))
 
 
 (_SBOX, _INV_SBOX, _TE0, _TE1, _TE2, _TE3,

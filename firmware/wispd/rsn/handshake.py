@@ -57,7 +57,6 @@ from wispd.rsn.eapol import (DESC_WPA, KI_ERROR, KI_MIC, KI_REQUEST, KI_SECURE, 
                              EapolKey, verify_mic)
 from wispd.rsn.ie import IeError, parse_kdes, parse_rsn_ie
 from wispd.rsn.kdf import derive_ptk
-from wispd.rsn.ft import derive_ft_ptk
 
 __all__ = ["EapolKeySupplicant", "SendEapol", "InstallKey", "Completed", "GroupRekeyed",
            "TransitionDisable", "Rejected", "WAIT_MSG1", "WAIT_MSG3", "COMPLETED"]
@@ -301,6 +300,7 @@ class EapolKeySupplicant:
             self._snonce = self._rng(32)
         self._anonce = key.nonce
         if self.ft is not None:
+            from wispd.rsn.ft import derive_ft_ptk     # FT only: off the start path
             self._tptk = derive_ft_ptk(self.pmk, self._snonce, self._anonce, self.aa, self.spa,
                                        self.pairwise)
         else:

@@ -299,10 +299,7 @@ def prepare_psk(networks):
         passphrase, ssid = net.passphrase, net.ssid_bytes
         if passphrase is None or not ssid or not network_akms(net) & PSK_AKMS:
             continue
-        try:
-            derived = kdf.psk_derived(passphrase, ssid)
-        except (TypeError, ValueError):
-            continue
+        derived = kdf.psk_derived(passphrase, ssid)
         if derived is None:
             return None             # the cache is full: derive on demand only
         if not derived:

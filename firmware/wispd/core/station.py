@@ -12,6 +12,8 @@ own one concern:
 - security.Refusals: what the driver refused for which network;
 - connection.Connection: one attempt (SAE, association, the 4-way handshake,
   its timeouts) ending in one Result, then the link's rekeys;
+- outcome: what that Result, or the loss of the link, means for the interface
+  (COMPLETED and its notifications, failure counting, where to look next);
 - netstate.NetworkHealth: failure counting and temporary disabling;
 - BssTable: what the scans saw.
 
@@ -23,6 +25,7 @@ come from the eloop.
 import logging
 
 from wispd.core import notify as nt
+from wispd.core import outcome
 from wispd.core import states as S
 from wispd.core.bss import BssTable
 from wispd.core.connection import Connection, Lost, Port, means_wrong_key
@@ -208,7 +211,7 @@ class Interface:
         self.connection.prev_bssid = prev_bssid
         self.connection.start()
 
-    def _finish_connect_work(self):
+    def finish_connect_work(self):
         if self.connect_work is not None:
             self.connect_work.done()
             self.connect_work = None
@@ -221,68 +224,10 @@ class Interface:
             self.connection = None
 
     def _attempt_ended(self, result):
-        """The Connection's one result."""
-        self._finish_connect_work()
-        prev = self.connection.prev_bssid if self.connection is not None else None
-        if result.ok:
-            self._completed()
-        elif result.lost is not None:
-            self._link_lost(result.lost, result.wrong_key)
-        else:
-            if prev is not None:
-                self.link.roam_failed(prev, result.bssid)
-            self._attempt_failed(result)
+        """The Connection's one result (core/outcome.py says what it means)."""
+        outcome.attempt_ended(self, result)
 
-    def _attempt_failed(self, result):
-        network = self.current_network
-        self._reset_link()
-        self.health.attempt_failed(network, result.bssid, result.reason)
-        if result.wrong_key and network is not None:
-            self.health.auth_failed(network, result.reason)
-        if self.wpa_state != S.INTERFACE_DISABLED:
-            self.states.move(S.DISCONNECTED)
-        self.search.soon()
-
-    def _link_lost(self, lost, wrong_key):
-        """The link went down: during the attempt (its Result) or after."""
-        network = self.current_network
-        self.notify(nt.Disconnected(lost.bssid, lost.reason or 0, bool(lost.locally_generated)))
-        self._reset_link()
-        self.counters["disconnects"] += 1
-        self.states.move(S.DISCONNECTED)
-        if wrong_key and network is not None:
-            self.notify(nt.WrongKey())
-            self.health.count("WRONG_KEY")
-            self.health.auth_failed(network, "WRONG_KEY")
-        if not self.disconnected_by_user:
-            # The AP we lost is probably still on its channel: scan that first.
-            self.search.after_loss()
-
-    def _completed(self):
-        conn = self.connection
-        network = conn.network
-        try:
-            self.driver.set_supp_port(True)
-        except DriverError as e:
-            log.warning("%s: could not authorize the port: %s", self.ifname, e)
-        self.states.move(S.COMPLETED)
-        try:
-            self.driver.set_operstate(True)
-        except DriverError:
-            pass
-        self.counters["connects"] += 1
-        self.health.connected(network)
-        self.notify(nt.Connected(conn.current_bssid(), network.id, network.id_str or None,
-                                 network.ssid_bytes or b""))
-        self.notify(nt.SubnetStatusUpdate(0))
-        if self.state_store is not None and conn.current_bss is not None:
-            # A wildcard-SSID network (no ssid, a bssid=) joined the BSS's SSID.
-            self.state_store.remember(network.ssid_bytes or conn.current_bss.ssid,
-                                      conn.current_bss.freq)
-        self.link.connected(conn)
-        self.neighbors.connected(conn)
-
-    def _reset_link(self):
+    def reset_link(self):
         self._drop_connection()
         try:
             self.driver.set_operstate(False)
@@ -322,7 +267,7 @@ class Interface:
         if self.connection is None:
             log.debug("%s: association with %r that we did not ask for", self.ifname, event.bssid)
             return
-        self._finish_connect_work()
+        self.finish_connect_work()
         conn = self.connection
         # The entry of the network's SSID; a hidden AP's may still be nameless.
         bss = self.bss.get(event.bssid, conn.network.ssid_bytes) or self.bss.get(event.bssid)
@@ -347,7 +292,7 @@ class Interface:
             return
         lost = Lost(event.bssid or conn.current_bssid(), event.reason or 0,
                     bool(event.locally_generated), event.kind)
-        self._link_lost(lost, means_wrong_key(self.wpa_state, conn.plan, lost))
+        outcome.link_lost(self, lost, means_wrong_key(self.wpa_state, conn.plan, lost))
 
     def _on_EapolReceived(self, event):
         self.on_eapol(event.src, event.data)
@@ -384,7 +329,7 @@ class Interface:
         self.radio.remove()
         self.scanner.forget()
         self.connect_work = None
-        self._reset_link()
+        self.reset_link()
         self.states.move(S.INTERFACE_DISABLED)
 
     _on_InterfaceRemoved = _on_InterfaceDisabled
@@ -437,7 +382,7 @@ class Interface:
             except DriverError as e:
                 log.debug("deauthenticate: %s", e)
             self.notify(nt.Disconnected(bssid, reason, True))
-            self._reset_link()
+            self.reset_link()
         if self.wpa_state != S.INTERFACE_DISABLED:
             self.states.move(S.DISCONNECTED)
 
